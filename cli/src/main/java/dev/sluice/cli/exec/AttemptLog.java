@@ -1,0 +1,78 @@
+package dev.sluice.cli.exec;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * The log file of one try. The task's own lines are written as they come; lines that Sluice adds (header, exit
+ * status, kill notices) start with {@code [time] sluice:} so they stand out. Thread-safe: stdout and stderr readers
+ * share it. Each line is written straight through, so {@code tail -f} sees it at once.
+ */
+final class AttemptLog implements Closeable {
+    private final OutputStream out;
+    private final Clock clock;
+
+    private AttemptLog(OutputStream out, Clock clock) {
+        this.out = out;
+        this.clock = clock;
+    }
+
+    static AttemptLog open(Path file, Clock clock) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            return new AttemptLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE), clock);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open log file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    void header(Attempt a, String what) {
+        note("dag " + a.dagId() + ", run " + a.runId() + ", task " + a.label() + ", try " + a.tryNumber() + "/"
+                + a.maxTries() + ": " + what);
+    }
+
+    /** A line Sluice adds, stamped with the time. */
+    void note(String message) {
+        line("[" + Instant.now(clock) + "] sluice: " + message);
+    }
+
+    /** A line written by the task itself. */
+    synchronized void line(String text) {
+        try {
+            out.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // A full disk must not turn a finished task into a failed one; the outcome still reaches the store.
+        }
+    }
+
+    void stackTrace(Throwable t) {
+        StringWriter sw = new StringWriter();
+        t.printStackTrace(new PrintWriter(sw));
+        for (String l : sw.toString().split("\\R")) {
+            line(l);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // nothing left to do
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.sluice.cli.exec;
+
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a {@code command} task: {@code /bin/sh -c COMMAND} in its own session and process group (through
+ * {@code setsid}), stdin from /dev/null, stdout and stderr appended to the try's log.
+ *
+ * <ul>
+ *   <li>exit 0: succeeded; the output is the last non-empty stdout line (JSON kept as is, other text as a JSON
+ *       string);</li>
+ *   <li>exit 99: skipped;</li>
+ *   <li>exit 127 (the shell's "command not found") and 126 ("not executable"): failed, not retryable, since
+ *       trying again cannot help;</li>
+ *   <li>any other exit: failed, retryable, with the exit code and the last stderr line;</li>
+ *   <li>timeout or interrupt: the whole group gets SIGTERM, then SIGKILL after the grace period.</li>
+ * </ul>
+ *
+ * When the shell exits while processes it left in the background still hold its output open, they are stopped
+ * too: a try's processes do not outlive it. Fully detached processes ({@code nohup ... >/dev/null &}) are left
+ * alone.
+ */
+final class CommandRunner {
+    static final int EXIT_SKIP = 99;
+    private static final long DRAIN_MILLIS = 200;
+    private static final Pattern NOT_FOUND = Pattern.compile("([^:\\s][^:]*): (?:command )?not found$");
+
+    private final boolean useSetsid;
+    private final Duration killGrace;
+
+    CommandRunner(boolean useSetsid, Duration killGrace) {
+        this.useSetsid = useSetsid;
+        this.killGrace = killGrace;
+    }
+
+    Outcome run(Attempt a, AttemptLog log) {
+        if (a.command() == null || a.command().isBlank()) {
+            log.note("no command to run");
+            return new Outcome.Failed("the task has no rendered command", false);
+        }
+        log.header(a, "command: " + a.command());
+        List<String> argv = new ArrayList<>();
+        if (useSetsid) {
+            argv.add(ProcessTree.SETSID.toString());
+        }
+        argv.addAll(List.of("/bin/sh", "-c", a.command()));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(a.env());
+        long started = System.nanoTime();
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            log.note("cannot start /bin/sh: " + e.getMessage());
+            return new Outcome.Failed("cannot start /bin/sh: " + e.getMessage(), false);
+        }
+        ProcessTree tree = new ProcessTree(process, useSetsid);
+        String name = "sluice-" + a.label() + "-" + a.tryNumber();
+        StreamPump out = StreamPump.start(process.getInputStream(), log, name + "-stdout");
+        StreamPump err = StreamPump.start(process.getErrorStream(), log, name + "-stderr");
+        try {
+            boolean exited;
+            if (a.timeout() == null) {
+                process.waitFor();
+                exited = true;
+            } else {
+                exited = process.waitFor(a.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            if (!exited) {
+                log.note("timed out after " + a.timeout() + "; stopping its process group");
+                tree.kill(killGrace);
+                drain(out, err);
+                return new Outcome.TimedOut(a.timeout());
+            }
+        } catch (InterruptedException e) {
+            log.note("interrupted; stopping its process group");
+            tree.kill(killGrace);
+            drain(out, err);
+            Thread.currentThread().interrupt();
+            return new Outcome.Failed("interrupted", true);
+        }
+        int code = process.exitValue();
+        if (!out.awaitEnd(DRAIN_MILLIS) || !err.awaitEnd(DRAIN_MILLIS)) {
+            log.note("background processes still hold the output open; stopping them");
+            tree.kill(killGrace);
+            drain(out, err);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        log.note("exit code " + code + " after " + millis + " ms");
+        return outcome(code, a.command(), out.lastLine(), err.lastLine());
+    }
+
+    static Outcome outcome(int code, String command, String lastOut, String lastErr) {
+        String detail = lastErr == null ? "" : ": " + lastErr.strip();
+        if (code == 0) {
+            return new Outcome.Succeeded(JsonOutput.fromCommandLine(lastOut));
+        } else if (code == EXIT_SKIP) {
+            return new Outcome.Skipped(lastErr != null ? lastErr.strip()
+                    : lastOut != null ? lastOut.strip() : "exit code 99");
+        } else if (code == 127) {
+            return new Outcome.Failed("command not found: " + missingCommand(command, lastErr) + " (exit code 127"
+                    + detail + ")", false);
+        } else if (code == 126) {
+            return new Outcome.Failed("command not executable: " + firstWord(command) + " (exit code 126" + detail
+                    + ")", false);
+        }
+        return new Outcome.Failed("exit code " + code + detail, true);
+    }
+
+    /** The name the shell could not find: {@code sh: 1: foo: not found} (dash), {@code bash: foo: command not found}. */
+    private static String missingCommand(String command, String lastErr) {
+        if (lastErr != null) {
+            Matcher m = NOT_FOUND.matcher(lastErr.strip());
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return firstWord(command);
+    }
+
+    private static String firstWord(String command) {
+        String s = command.strip();
+        int end = 0;
+        while (end < s.length() && !Character.isWhitespace(s.charAt(end)) && ";|&<>()".indexOf(s.charAt(end)) < 0) {
+            end++;
+        }
+        return end == 0 ? s : s.substring(0, end);
+    }
+
+    private static void drain(StreamPump out, StreamPump err) {
+        out.awaitEnd(DRAIN_MILLIS);
+        err.awaitEnd(DRAIN_MILLIS);
+    }
+}

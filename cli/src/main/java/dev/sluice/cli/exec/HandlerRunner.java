@@ -1,0 +1,134 @@
+package dev.sluice.cli.exec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sluice.api.NonRetryableTaskException;
+import dev.sluice.api.SkipTask;
+import dev.sluice.api.Task;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs a {@code handler} task: a {@link Task} class, instantiated fresh for each try through its public no-argument
+ * constructor, on a thread of its own so that the timeout and the caller's interrupt can both be enforced. On either,
+ * the task's thread is interrupted; a task that ignores interrupts keeps running in the background (a daemon
+ * thread), and its late result is dropped.
+ */
+final class HandlerRunner {
+    private final ClassLoader loader;
+    private final String classpathHint;
+
+    HandlerRunner(ClassLoader loader, boolean hasExtraClasspath) {
+        this.loader = loader;
+        this.classpathHint = hasExtraClasspath ? "check the --classpath jars" : "add --classpath JAR";
+    }
+
+    Outcome run(Attempt a, String className, AttemptLog log) {
+        log.header(a, "handler: " + className);
+        Task task;
+        try {
+            task = instantiate(className);
+        } catch (HandlerException e) {
+            log.note(e.getMessage());
+            return new Outcome.Failed(e.getMessage(), false);
+        }
+        var context = new LogFileContext(a.context() != null ? a.context() : LogFileContext.fromAttempt(a), log);
+        CompletableFuture<Outcome> result = new CompletableFuture<>();
+        Thread worker = new Thread(() -> result.complete(call(task, context, log)),
+                "sluice-" + a.label() + "-" + a.tryNumber());
+        worker.setDaemon(true);
+        worker.setContextClassLoader(loader);
+        long started = System.nanoTime();
+        worker.start();
+        try {
+            Outcome o = a.timeout() == null ? result.get() : result.get(a.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            log.note(describe(o) + " after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+            return o;
+        } catch (TimeoutException e) {
+            worker.interrupt();
+            log.note("timed out after " + a.timeout() + "; interrupted the handler thread");
+            return new Outcome.TimedOut(a.timeout());
+        } catch (InterruptedException e) {
+            worker.interrupt();
+            log.note("interrupted; interrupted the handler thread");
+            Thread.currentThread().interrupt();
+            return new Outcome.Failed("interrupted", true);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the handler thread completes normally", e); // call() never throws
+        }
+    }
+
+    private static Outcome call(Task task, LogFileContext context, AttemptLog log) {
+        Object value;
+        try {
+            value = task.run(context);
+        } catch (SkipTask e) {
+            return new Outcome.Skipped(e.getMessage());
+        } catch (NonRetryableTaskException e) {
+            log.stackTrace(e);
+            return new Outcome.Failed(message(e), false);
+        } catch (Throwable e) {
+            log.stackTrace(e);
+            return new Outcome.Failed(message(e), true);
+        }
+        try {
+            return new Outcome.Succeeded(JsonOutput.fromValue(value));
+        } catch (JsonProcessingException | RuntimeException e) {
+            return new Outcome.Failed("the handler's return value cannot be written as JSON ("
+                    + value.getClass().getName() + "): " + e.getMessage(), false);
+        }
+    }
+
+    private Task instantiate(String className) throws HandlerException {
+        Class<?> c;
+        try {
+            c = Class.forName(className, true, loader);
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            throw new HandlerException("handler class " + className + " not found on the classpath ("
+                    + classpathHint + ")");
+        } catch (LinkageError e) {
+            throw new HandlerException("handler class " + className + " cannot be loaded: " + e);
+        }
+        if (!Task.class.isAssignableFrom(c)) {
+            throw new HandlerException("handler class " + className + " does not implement " + Task.class.getName());
+        }
+        if (Modifier.isAbstract(c.getModifiers())) {
+            throw new HandlerException("handler class " + className + " is abstract");
+        }
+        Constructor<?> ctor;
+        try {
+            ctor = c.getConstructor();
+        } catch (NoSuchMethodException e) {
+            throw new HandlerException("handler class " + className + " has no public no-argument constructor");
+        }
+        try {
+            return (Task) ctor.newInstance();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new HandlerException("handler class " + className + " could not be created: " + cause);
+        }
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getName() : e.getClass().getSimpleName() + ": " + m;
+    }
+
+    private static String describe(Outcome o) {
+        if (o instanceof Outcome.Failed f) {
+            return "failed: " + f.error();
+        } else if (o instanceof Outcome.Skipped s) {
+            return "skipped: " + s.reason();
+        }
+        return o instanceof Outcome.Succeeded ? "succeeded" : "timed out";
+    }
+
+    private static final class HandlerException extends Exception {
+        HandlerException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.sluice.cli.exec;
+
+import dev.sluice.model.TaskKind;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs tries on this machine, by task kind:
+ * <ul>
+ *   <li>{@code command}: see {@link CommandRunner} (own process group, exit 99 = skipped, killed on timeout);</li>
+ *   <li>{@code handler}: see {@link HandlerRunner} (class from the classpath or the extra jars);</li>
+ *   <li>{@code function}: fails without retries, since Lambda functions need the AWS runtime;</li>
+ *   <li>{@code empty}: succeeds at once, with no log file.</li>
+ * </ul>
+ * Thread-safe; one instance serves the whole worker pool.
+ *
+ * <p>Logs: the executor writes the try's log file ({@link Attempt#logFile()}): a header, the command's stdout and
+ * stderr or the handler's {@code context.log(...)} lines and stack trace, and the exit status.
+ */
+public final class LocalTaskExecutor implements TaskExecutor {
+    /** How long a process group has between SIGTERM and SIGKILL. */
+    public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(2);
+
+    private final CommandRunner commands;
+    private final HandlerRunner handlers;
+    private final Clock clock;
+
+    /** @param extraClasspath jars or class folders searched for handler classes after the application's own */
+    public LocalTaskExecutor(List<Path> extraClasspath) {
+        this(extraClasspath, DEFAULT_KILL_GRACE, Clock.systemUTC());
+    }
+
+    public LocalTaskExecutor(List<Path> extraClasspath, Duration killGrace, Clock clock) {
+        List<Path> extra = List.copyOf(extraClasspath == null ? List.of() : extraClasspath);
+        this.commands = new CommandRunner(ProcessTree.setsidAvailable(), killGrace);
+        this.handlers = new HandlerRunner(classLoader(extra), !extra.isEmpty());
+        this.clock = clock;
+    }
+
+    @Override
+    public Outcome execute(Attempt attempt) {
+        TaskKind kind = attempt.spec().kind();
+        if (kind instanceof TaskKind.Empty) {
+            return new Outcome.Succeeded(null);
+        }
+        AttemptLog log;
+        try {
+            log = AttemptLog.open(attempt.logFile(), clock);
+        } catch (UncheckedIOException e) {
+            return new Outcome.Failed(e.getMessage(), true);
+        }
+        try (log) {
+            if (kind instanceof TaskKind.Command) {
+                return commands.run(attempt, log);
+            } else if (kind instanceof TaskKind.Handler h) {
+                return handlers.run(attempt, h.className(), log);
+            } else if (kind instanceof TaskKind.Function f) {
+                String reason = "function tasks need the AWS runtime (sluice dev / deploy); locally, use command or"
+                        + " handler (function " + f.function() + ")";
+                log.header(attempt, "function: " + f.function());
+                log.note(reason);
+                return new Outcome.Failed(reason, false);
+            }
+            throw new IllegalStateException("unknown task kind " + kind);
+        }
+    }
+
+    private static ClassLoader classLoader(List<Path> extra) {
+        ClassLoader parent = Thread.currentThread().getContextClassLoader();
+        if (parent == null) {
+            parent = LocalTaskExecutor.class.getClassLoader();
+        }
+        if (extra.isEmpty()) {
+            return parent;
+        }
+        List<URL> urls = new ArrayList<>();
+        for (Path p : extra) {
+            if (!Files.exists(p)) {
+                throw new IllegalArgumentException("--classpath entry not found: " + p);
+            }
+            try {
+                urls.add(p.toAbsolutePath().toUri().toURL());
+            } catch (MalformedURLException e) {
+                throw new IllegalArgumentException("bad --classpath entry " + p + ": " + e.getMessage(), e);
+            }
+        }
+        return new URLClassLoader("sluice-handlers", urls.toArray(URL[]::new), parent);
+    }
+}
