@@ -1,0 +1,160 @@
+package dev.sluice.schedule;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Deterministic run ids. The same schedule interval, backfill date or S3 object always yields the same id, so
+ * a repeated or replayed trigger event finds the existing run (a conditional put on the id) instead of creating
+ * a second one.
+ *
+ * <pre>{@code
+ * RunIds.scheduled(Instant.parse("2024-01-01T02:00:00Z"))   // "scheduled__2024-01-01T02:00:00Z"
+ * RunIds.manual(now)                                        // "manual__2024-05-03T10:15:00Z"
+ * RunIds.backfill(logicalDate)                              // "backfill__2024-01-01T00:00:00Z"
+ * RunIds.s3("bucket", "raw/2024-01-01/a.parquet", seq)      // "s3__9f86d081884c7d65"
+ * RunIds.parse("scheduled__2024-01-01T02:00:00Z").kind()    // Kind.SCHEDULED
+ * }</pre>
+ *
+ * Timestamps are ISO-8601 in UTC with seconds precision and a {@code Z} (sub-second parts are truncated, so two
+ * manual triggers within the same second share an id, which de-duplicates a double click). Every id matches
+ * {@link #VALID}.
+ */
+public final class RunIds {
+
+    /** The characters a run id may use; colons are allowed (ISO timestamps). */
+    public static final Pattern VALID = Pattern.compile("[A-Za-z0-9_.:+-]{1,250}");
+
+    /** The separator between the kind prefix and the rest, as in Airflow. */
+    public static final String SEPARATOR = "__";
+
+    /** How a run was created; the id's prefix. */
+    public enum Kind {
+        SCHEDULED("scheduled"),
+        MANUAL("manual"),
+        BACKFILL("backfill"),
+        S3("s3");
+
+        private final String prefix;
+
+        Kind(String prefix) {
+            this.prefix = prefix;
+        }
+
+        /** The id prefix, without the {@code __} separator. */
+        public String prefix() {
+            return prefix;
+        }
+
+        /** True for kinds whose suffix is a timestamp. */
+        public boolean hasTimestamp() {
+            return this != S3;
+        }
+    }
+
+    /** A parsed run id: its kind, the part after {@code __}, and the timestamp if the kind has one. */
+    public record ParsedRunId(Kind kind, String suffix, Optional<Instant> timestamp) {
+    }
+
+    private RunIds() {
+    }
+
+    /** {@code scheduled__<logical date>}. */
+    public static String scheduled(Instant logicalDate) {
+        return Kind.SCHEDULED.prefix + SEPARATOR + iso(logicalDate);
+    }
+
+    /** {@code manual__<trigger time>}; the caller passes the trigger time (the engine reads no clock). */
+    public static String manual(Instant triggeredAt) {
+        return Kind.MANUAL.prefix + SEPARATOR + iso(triggeredAt);
+    }
+
+    /** {@code backfill__<logical date>}. */
+    public static String backfill(Instant logicalDate) {
+        return Kind.BACKFILL.prefix + SEPARATOR + iso(logicalDate);
+    }
+
+    /**
+     * {@code s3__<first 16 hex digits of sha-256("bucket/key/sequencer")>}. The S3 event's {@code sequencer} tells
+     * two writes of the same key apart, while a redelivered event for the same write maps to the same run.
+     */
+    public static String s3(String bucket, String key, String sequencer) {
+        Objects.requireNonNull(bucket, "bucket");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(sequencer, "sequencer");
+        return Kind.S3.prefix + SEPARATOR + sha256Hex(bucket + "/" + key + "/" + sequencer).substring(0, 16);
+    }
+
+    /** ISO-8601 UTC, seconds precision, {@code Z}: {@code 2024-01-01T02:00:00Z}. */
+    public static String iso(Instant t) {
+        Objects.requireNonNull(t, "instant");
+        return t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** True if {@code runId} uses only the allowed characters (any kind, including ids made elsewhere). */
+    public static boolean isValid(String runId) {
+        return runId != null && VALID.matcher(runId).matches();
+    }
+
+    /**
+     * Reads a run id back.
+     *
+     * @throws IllegalArgumentException naming the id if it has no known prefix or a malformed suffix
+     */
+    public static ParsedRunId parse(String runId) {
+        if (!isValid(runId)) {
+            throw new IllegalArgumentException("invalid run id '" + runId + "': must match " + VALID.pattern());
+        }
+        int sep = runId.indexOf(SEPARATOR);
+        if (sep < 0) {
+            throw new IllegalArgumentException("invalid run id '" + runId + "': expected <kind>__<suffix>");
+        }
+        String prefix = runId.substring(0, sep).toLowerCase(Locale.ROOT);
+        String suffix = runId.substring(sep + SEPARATOR.length());
+        Kind kind = null;
+        for (Kind k : Kind.values()) {
+            if (k.prefix.equals(prefix)) {
+                kind = k;
+            }
+        }
+        if (kind == null) {
+            throw new IllegalArgumentException("invalid run id '" + runId + "': unknown kind '" + prefix
+                    + "', expected scheduled, manual, backfill or s3");
+        }
+        if (!kind.hasTimestamp()) {
+            if (!suffix.matches("[0-9a-f]{16}")) {
+                throw new IllegalArgumentException("invalid run id '" + runId + "': expected 16 hex digits after s3__");
+            }
+            return new ParsedRunId(kind, suffix, Optional.empty());
+        }
+        try {
+            return new ParsedRunId(kind, suffix, Optional.of(Instant.parse(suffix)));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("invalid run id '" + runId + "': '" + suffix
+                    + "' is not an ISO-8601 UTC timestamp such as 2024-01-01T02:00:00Z", e);
+        }
+    }
+
+    /** The kind of {@code runId}; see {@link #parse}. */
+    public static Kind kindOf(String runId) {
+        return parse(runId).kind();
+    }
+
+    private static String sha256Hex(String s) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+}
