@@ -37,7 +37,7 @@ public enum RunState {
 
     static {
         EnumMap<RunState, Set<RunState>> t = new EnumMap<>(RunState.class);
-        t.put(QUEUED, Collections.unmodifiableSet(EnumSet.of(RUNNING, FAILED)));
+        t.put(QUEUED, Collections.unmodifiableSet(EnumSet.of(RUNNING)));
         t.put(RUNNING, Collections.unmodifiableSet(EnumSet.of(SUCCESS, FAILED)));
         t.put(SUCCESS, Collections.unmodifiableSet(EnumSet.of(RUNNING)));
         t.put(FAILED, Collections.unmodifiableSet(EnumSet.of(RUNNING)));

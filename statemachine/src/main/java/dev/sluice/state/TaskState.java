@@ -59,17 +59,22 @@ public enum TaskState {
         return valueOf(name.toUpperCase(Locale.ROOT));
     }
 
-    /** Every legal (from -> to) pair. Clearing (terminal -> NONE) is a transition like any other. */
+    /**
+     * Every legal (from -> to) pair, and nothing the engine never does. Notes on the less obvious rows:
+     * NONE -> REMOVED is a mapped task's placeholder being replaced by its expanded instances; NONE -> FAILED is a
+     * mapped task whose items could not be read; QUEUED -> SUCCESS etc. happen when a completion overtakes its
+     * "started" report; any -> NONE is clearing.
+     */
     public static final Map<TaskState, Set<TaskState>> TRANSITIONS;
 
     static {
         EnumMap<TaskState, Set<TaskState>> t = new EnumMap<>(TaskState.class);
-        t.put(NONE, EnumSet.of(SCHEDULED, SKIPPED, UPSTREAM_FAILED, REMOVED));
-        t.put(SCHEDULED, EnumSet.of(QUEUED, SKIPPED, UPSTREAM_FAILED, REMOVED, NONE));
+        t.put(NONE, EnumSet.of(SCHEDULED, SKIPPED, UPSTREAM_FAILED, REMOVED, FAILED));
+        t.put(SCHEDULED, EnumSet.of(QUEUED, SKIPPED, NONE));
         t.put(QUEUED, EnumSet.of(RUNNING, SUCCESS, FAILED, UP_FOR_RETRY, SKIPPED, UP_FOR_RESCHEDULE, NONE));
         t.put(RUNNING, EnumSet.of(SUCCESS, FAILED, UP_FOR_RETRY, SKIPPED, UP_FOR_RESCHEDULE, NONE));
-        t.put(UP_FOR_RETRY, EnumSet.of(SCHEDULED, FAILED, NONE));
-        t.put(UP_FOR_RESCHEDULE, EnumSet.of(SCHEDULED, FAILED, NONE));
+        t.put(UP_FOR_RETRY, EnumSet.of(SCHEDULED, NONE));
+        t.put(UP_FOR_RESCHEDULE, EnumSet.of(SCHEDULED, NONE));
         t.put(SUCCESS, EnumSet.of(NONE));
         t.put(FAILED, EnumSet.of(NONE));
         t.put(SKIPPED, EnumSet.of(NONE));

@@ -1,0 +1,35 @@
+package dev.sluice.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the engine decided for one event. Adapters apply {@code run} and {@code instances} atomically, each write
+ * conditional on the version that was read (version 0 = must not exist yet), then dispatch, set timers and notify.
+ * If a conditional write fails, nothing is dispatched and the event is retried against fresh state.
+ *
+ * @param run        the new run record, or null when the run did not change
+ * @param instances  changed or created task instances, each with its version already incremented
+ * @param poolDeltas slots taken (+) or released (-) per pool, applied with the writes
+ */
+public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
+                       List<Notification> notifications, Map<String, Integer> poolDeltas) {
+
+    public Decision {
+        instances = List.copyOf(instances);
+        dispatches = List.copyOf(dispatches);
+        timers = List.copyOf(timers);
+        notifications = List.copyOf(notifications);
+        poolDeltas = Map.copyOf(poolDeltas);
+    }
+
+    public static Decision ignored(String runId, String reason) {
+        return new Decision(null, List.of(), List.of(), List.of(), List.of(new Notification.Ignored(runId, reason)),
+                Map.of());
+    }
+
+    /** True when applying this decision writes nothing. */
+    public boolean isNoop() {
+        return run == null && instances.isEmpty();
+    }
+}

@@ -1,0 +1,657 @@
+package dev.sluice.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.model.Dag;
+import dev.sluice.model.TaskGroup;
+import dev.sluice.model.TaskSpec;
+import dev.sluice.state.RunState;
+import dev.sluice.state.TaskState;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * The coordinator's decision function: {@code decide(view, event, now, random) -> Decision}. Pure: it reads the
+ * given view, the clock value and the random source it is handed, and returns what to write and do. Work per
+ * event is proportional to the event's neighbourhood (the task, its direct downstream tasks, and whatever a skip
+ * or failure cascades into), never to the size of the run.
+ */
+public final class Engine {
+    /** Largest expansion of a mapped task; larger ones fail the task with a clear error. */
+    public static final int MAX_MAP_ITEMS = 100_000;
+    /** Waiting instances skipped because their pool is full, before admission gives up for this event. */
+    static final int MAX_BLOCKED_SCAN = 64;
+
+    private final Dag dag;
+    private final Set<String> leaves;
+    private final Comparator<TaskInstance> admissionOrder;
+
+    public Engine(Dag dag) {
+        this.dag = dag;
+        this.leaves = new HashSet<>(dag.leaves());
+        this.admissionOrder = admissionOrder(dag);
+    }
+
+    public Dag dag() {
+        return dag;
+    }
+
+    /** Priority descending, then topological position, then map index: the order stores must list waiting tasks. */
+    public static Comparator<TaskInstance> admissionOrder(Dag dag) {
+        return Comparator.comparingInt((TaskInstance t) -> -t.priority())
+                .thenComparingInt(t -> dag.position(t.taskId()))
+                .thenComparingInt(TaskInstance::mapIndex);
+    }
+
+    public Decision decide(RunView view, Event event, Instant now, RandomGenerator random) {
+        return new Step(view, now, random).handle(event);
+    }
+
+    /** Mutable working state of one decision; thrown away afterwards. */
+    private final class Step {
+        private final RunView view;
+        private final Instant now;
+        private final RandomGenerator random;
+        private DagRun run;
+        private boolean runChanged;
+        private final Map<TaskKey, TaskInstance> changed = new LinkedHashMap<>();
+        private final List<Dispatch> dispatches = new ArrayList<>();
+        private final List<Timer> timers = new ArrayList<>();
+        private final List<Notification> notes = new ArrayList<>();
+        private final Map<String, Integer> poolDeltas = new HashMap<>();
+        private final ArrayDeque<String> toEvaluate = new ArrayDeque<>();
+
+        Step(RunView view, Instant now, RandomGenerator random) {
+            this.view = view;
+            this.now = now;
+            this.random = random;
+            this.run = view.run();
+        }
+
+        Decision handle(Event event) {
+            if (event instanceof Event.RunRequested r) {
+                if (run != null) {
+                    return Decision.ignored(r.runId(), "run " + r.runId() + " already exists");
+                }
+                createRun(r);
+            } else if (run == null) {
+                return Decision.ignored(null, "no such run");
+            } else if (event instanceof Event.Tick) {
+                tick();
+            } else if (event instanceof Event.ClearTasks c) {
+                clear(c);
+            } else if (event instanceof Event.TaskEvent te) {
+                if (run.state() != RunState.RUNNING) {
+                    return Decision.ignored(run.runId(), "run is " + run.state().airflowName() + "; ignored "
+                            + te.getClass().getSimpleName() + " for " + te.task());
+                }
+                String reason = onTaskEvent(te);
+                if (reason != null) {
+                    return Decision.ignored(run.runId(), reason);
+                }
+            }
+            drain();
+            admit();
+            finishRunIfDone();
+            List<TaskInstance> out = new ArrayList<>(changed.values());
+            return new Decision(runChanged ? run.withVersion(run.version() + 1) : null, out, dispatches, timers, notes,
+                    poolDeltas);
+        }
+
+        // ---- state access through the overlay ----
+
+        private TaskInstance get(TaskKey key) {
+            TaskInstance t = changed.get(key);
+            return t != null ? t : view.instance(key);
+        }
+
+        private TaskInstance get(String taskId) {
+            return get(TaskKey.of(taskId));
+        }
+
+        private void put(TaskInstance t) {
+            TaskKey key = t.key();
+            TaskInstance stored = view.instance(key);
+            long version = stored == null ? 1 : stored.version() + 1;
+            changed.put(key, t.withVersion(version));
+        }
+
+        private void setRun(DagRun r) {
+            run = r;
+            runChanged = true;
+        }
+
+        private void counters(int unfinishedDelta, int activeDelta, int failedLeavesDelta) {
+            setRun(run.withCounters(run.unfinished() + unfinishedDelta, run.activeTasks() + activeDelta,
+                    run.failedLeaves() + failedLeavesDelta));
+        }
+
+        // ---- run lifecycle ----
+
+        private void createRun(Event.RunRequested r) {
+            boolean canStart = view.runningRunsOfDag() < dag.maxActiveRuns();
+            run = new DagRun(dag.dagId(), r.runId(), r.type(), r.logicalDate(), r.dataIntervalStart(),
+                    r.dataIntervalEnd(), RunState.QUEUED, r.confJson(), r.dagVersion(), now, null, null,
+                    dag.tasks().size(), 0, 0, 0);
+            runChanged = true;
+            for (TaskSpec t : dag.tasks()) {
+                put(TaskInstance.initial(r.runId(), t.taskId(), t.maxTries(), t.priorityWeight()));
+            }
+            if (canStart) {
+                startRun();
+            }
+        }
+
+        private void startRun() {
+            setRun(run.withState(RunState.RUNNING).withTimes(now, null));
+            Instant slaBase = run.dataIntervalEnd() != null ? run.dataIntervalEnd() : now;
+            for (TaskSpec t : dag.tasks()) {
+                if (t.upstream().isEmpty() || t.triggerRule() == dev.sluice.model.TriggerRule.ALWAYS) {
+                    toEvaluate.add(t.taskId());
+                }
+                if (t.sla() != null) {
+                    timers.add(new Timer(run.runId(), TaskKey.of(t.taskId()), 0, slaBase.plus(t.sla()),
+                            Timer.Kind.SLA));
+                }
+            }
+        }
+
+        private void tick() {
+            if (run.state() == RunState.QUEUED && view.runningRunsOfDag() < dag.maxActiveRuns()) {
+                startRun();
+            }
+        }
+
+        private void finishRunIfDone() {
+            if (run.state() == RunState.RUNNING && run.unfinished() == 0) {
+                RunState end = run.failedLeaves() > 0 ? RunState.FAILED : RunState.SUCCESS;
+                setRun(run.withState(end).withTimes(run.startedAt(), now));
+                notes.add(new Notification.RunFinished(dag.dagId(), run.runId(), end));
+            }
+        }
+
+        // ---- task events ----
+
+        /** Returns a reason when the event changes nothing. */
+        private String onTaskEvent(Event.TaskEvent e) {
+            TaskInstance ti = get(e.task());
+            if (ti == null || !dag.hasTask(e.task().taskId())) {
+                return "unknown task instance " + e.task();
+            }
+            if (e instanceof Event.TaskStarted) {
+                if (ti.state() != TaskState.QUEUED || ti.tryNumber() != e.tryNumber()) {
+                    return stale(e, ti);
+                }
+                TaskSpec spec = dag.task(ti.taskId());
+                put(ti.withState(TaskState.RUNNING).withTimes(ti.queuedAt(), now, null)
+                        .withDeadline(spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout())));
+                return null;
+            }
+            if (e instanceof Event.TimerFired f) {
+                return onTimer(f, ti);
+            }
+            if (!ti.state().isActive() || ti.tryNumber() != e.tryNumber()) {
+                return stale(e, ti);
+            }
+            release(ti);
+            if (e instanceof Event.TaskSucceeded s) {
+                succeed(ti, s.outputJson());
+            } else if (e instanceof Event.BranchChosen b) {
+                succeed(ti, Json.write(b.chosen()));
+            } else if (e instanceof Event.TaskFailed f) {
+                fail(ti, f.error(), f.retryable());
+            } else if (e instanceof Event.TaskTimedOut t) {
+                fail(ti, "timed out" + (t.reason() == null ? "" : ": " + t.reason()), true);
+            } else if (e instanceof Event.TaskSkipped s) {
+                end(ti.withState(TaskState.SKIPPED).withResult(null, s.reason()));
+            } else if (e instanceof Event.TaskRescheduled r) {
+                reschedule(ti, r);
+            } else {
+                throw new IllegalStateException("unhandled task event " + e);
+            }
+            return null;
+        }
+
+        private String stale(Event.TaskEvent e, TaskInstance ti) {
+            return e.getClass().getSimpleName() + " for " + e.task() + " try " + e.tryNumber()
+                    + " ignored: instance is " + ti.state().airflowName() + " at try " + ti.tryNumber();
+        }
+
+        private String onTimer(Event.TimerFired f, TaskInstance ti) {
+            switch (f.kind()) {
+                case RETRY, RESCHEDULE -> {
+                    TaskState waiting = f.kind() == Timer.Kind.RETRY ? TaskState.UP_FOR_RETRY
+                            : TaskState.UP_FOR_RESCHEDULE;
+                    if (ti.state() != waiting || ti.tryNumber() != f.tryNumber()) {
+                        return stale(f, ti);
+                    }
+                    put(ti.withState(TaskState.SCHEDULED).withNextAttemptAt(null));
+                    return null;
+                }
+                case SLA -> {
+                    if (!slaMet(ti)) {
+                        notes.add(new Notification.SlaMissed(run.runId(), ti.key()));
+                    }
+                    return null;
+                }
+            }
+            return null;
+        }
+
+        private boolean slaMet(TaskInstance ti) {
+            if (ti.state() == TaskState.REMOVED && ti.mapIndex() < 0) {
+                for (int i = 0; i < ti.mapCount(); i++) {
+                    TaskInstance c = get(new TaskKey(ti.taskId(), i));
+                    if (c == null || !(c.state() == TaskState.SUCCESS || c.state() == TaskState.SKIPPED)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            return ti.state() == TaskState.SUCCESS || ti.state() == TaskState.SKIPPED;
+        }
+
+        /** Gives back the run slot and pool slots an active instance held. */
+        private void release(TaskInstance ti) {
+            counters(0, -1, 0);
+            TaskSpec spec = dag.task(ti.taskId());
+            if (spec.pool() != null) {
+                poolDeltas.merge(spec.pool(), -spec.poolSlots(), Integer::sum);
+                notes.add(new Notification.PoolSlotsFreed(run.runId(), spec.pool()));
+            }
+        }
+
+        private void succeed(TaskInstance ti, String outputJson) {
+            TaskSpec spec = dag.task(ti.taskId());
+            if (spec.branch()) {
+                List<String> chosen;
+                try {
+                    chosen = branchChoice(ti.taskId(), outputJson);
+                } catch (IllegalArgumentException bad) {
+                    fail(ti.withResult(outputJson, null), bad.getMessage(), false);
+                    return;
+                }
+                end(ti.withState(TaskState.SUCCESS).withResult(outputJson, null));
+                Set<String> follow = new HashSet<>(chosen);
+                for (String d : dag.downstream(ti.taskId())) {
+                    TaskInstance rec = get(d);
+                    if (!follow.contains(d) && (rec.state() == TaskState.NONE || rec.state() == TaskState.SCHEDULED)) {
+                        end(rec.withState(TaskState.SKIPPED).withResult(null, "branch " + ti.taskId()
+                                + " chose " + String.join(",", chosen)));
+                    }
+                }
+            } else {
+                end(ti.withState(TaskState.SUCCESS).withResult(outputJson, null));
+            }
+            if (spec.callbacks().onSuccess() != null) {
+                notes.add(new Notification.TaskSucceededNote(run.runId(), ti.key(), ti.tryNumber()));
+            }
+        }
+
+        /** Parses a branch output ("a,b", ["a","b"], a group id, or null for none) and checks it is downstream. */
+        private List<String> branchChoice(String taskId, String outputJson) {
+            JsonNode out = outputJson == null ? null : Json.read(outputJson);
+            List<String> raw = new ArrayList<>();
+            if (out == null || out.isNull()) {
+                return List.of();
+            } else if (out.isTextual()) {
+                raw.addAll(Arrays.asList(out.asText().split(",")));
+            } else if (out.isArray()) {
+                for (JsonNode n : out) {
+                    if (!n.isTextual()) {
+                        throw new IllegalArgumentException("branch output must list task ids as strings, got "
+                                + outputJson);
+                    }
+                    raw.add(n.asText());
+                }
+            } else {
+                throw new IllegalArgumentException("branch output must be task ids (\"a,b\" or [\"a\",\"b\"]), got "
+                        + outputJson);
+            }
+            List<String> downstream = dag.downstream(taskId);
+            LinkedHashSet<String> chosen = new LinkedHashSet<>();
+            for (String r : raw) {
+                String id = r.trim();
+                if (id.isEmpty()) {
+                    continue;
+                }
+                List<String> ids = dag.group(id).map(TaskGroup::roots).orElse(List.of(id));
+                for (String one : ids) {
+                    if (!downstream.contains(one)) {
+                        throw new IllegalArgumentException("branch " + taskId + " chose '" + one
+                                + "', which is not directly downstream of it (downstream: "
+                                + String.join(", ", downstream) + ")");
+                    }
+                    chosen.add(one);
+                }
+            }
+            return List.copyOf(chosen);
+        }
+
+        private void fail(TaskInstance ti, String error, boolean retryable) {
+            TaskSpec spec = dag.task(ti.taskId());
+            if (retryable && ti.tryNumber() < ti.maxTries()) {
+                Instant next = now.plus(RetryDelays.delay(spec.retry(), ti.tryNumber(), random));
+                put(ti.withState(TaskState.UP_FOR_RETRY).withResult(null, error).withNextAttemptAt(next)
+                        .withTimes(ti.queuedAt(), ti.startedAt(), now).withDeadline(null));
+                timers.add(new Timer(run.runId(), ti.key(), ti.tryNumber(), next, Timer.Kind.RETRY));
+                notes.add(new Notification.TaskRetrying(run.runId(), ti.key(), ti.tryNumber(), ti.maxTries(), error,
+                        next));
+            } else {
+                end(ti.withState(TaskState.FAILED).withResult(ti.outputJson(), error));
+                notes.add(new Notification.TaskFailedFinal(run.runId(), ti.key(), ti.tryNumber(), ti.maxTries(),
+                        error));
+            }
+        }
+
+        private void reschedule(TaskInstance ti, Event.TaskRescheduled r) {
+            Instant until = r.until() == null || r.until().isBefore(now) ? now : r.until();
+            int keep = ti.tryNumber() - 1;
+            put(ti.withState(TaskState.UP_FOR_RESCHEDULE).withTry(keep).withResult(null, r.reason())
+                    .withNextAttemptAt(until).withDeadline(null));
+            timers.add(new Timer(run.runId(), ti.key(), keep, until, Timer.Kind.RESCHEDULE));
+        }
+
+        /** Stores an instance that just reached a terminal state and tells its downstream tasks. */
+        private void end(TaskInstance done) {
+            if (done.endedAt() == null) {
+                done = done.withTimes(done.queuedAt(), done.startedAt(), now);
+            }
+            done = done.withDeadline(null).withNextAttemptAt(null);
+            put(done);
+            TaskState s = done.state();
+            boolean failedLeaf = leaves.contains(done.taskId()) && s.isFailure();
+            counters(-1, 0, failedLeaf ? 1 : 0);
+            if (s == TaskState.REMOVED) {
+                return;
+            }
+            for (String d : dag.downstream(done.taskId())) {
+                TaskInstance rec = get(d);
+                put(rec.withUpstream(rec.upstream().plus(s, 1)));
+                toEvaluate.add(d);
+            }
+        }
+
+        // ---- readiness ----
+
+        private void drain() {
+            while (!toEvaluate.isEmpty()) {
+                evaluate(toEvaluate.poll());
+            }
+        }
+
+        private void evaluate(String taskId) {
+            TaskInstance rec = get(taskId);
+            if (rec == null || rec.state() != TaskState.NONE) {
+                return;
+            }
+            TaskSpec spec = dag.task(taskId);
+            switch (TriggerRules.evaluate(spec.triggerRule(), rec.upstream(), expectedUpstreams(taskId))) {
+                case WAIT -> {
+                }
+                case RUN -> {
+                    if (spec.isMapped()) {
+                        expand(rec, spec);
+                    } else {
+                        put(rec.withState(TaskState.SCHEDULED));
+                    }
+                }
+                case SKIP -> end(rec.withState(TaskState.SKIPPED));
+                case UPSTREAM_FAILED -> end(rec.withState(TaskState.UPSTREAM_FAILED));
+            }
+        }
+
+        /** Upstream instances to wait for, or -1 while a mapped upstream is not yet expanded. */
+        private int expectedUpstreams(String taskId) {
+            int total = dag.unmappedUpstreamCount(taskId);
+            for (String m : dag.mappedUpstreams(taskId)) {
+                TaskInstance p = get(m);
+                if (p.state() == TaskState.REMOVED) {
+                    total += p.mapCount();
+                } else if (p.state().isTerminal()) {
+                    total += 1;
+                } else {
+                    return -1;
+                }
+            }
+            return total;
+        }
+
+        private void expand(TaskInstance placeholder, TaskSpec spec) {
+            List<String> items;
+            try {
+                items = mapItems(spec);
+            } catch (IllegalArgumentException bad) {
+                end(placeholder.withState(TaskState.FAILED).withResult(null, bad.getMessage()));
+                notes.add(new Notification.TaskFailedFinal(run.runId(), placeholder.key(), 0,
+                        placeholder.maxTries(), bad.getMessage()));
+                return;
+            }
+            if (items.isEmpty()) {
+                end(placeholder.withState(TaskState.SKIPPED).withResult(null, "nothing to map over"));
+                return;
+            }
+            end(placeholder.withState(TaskState.REMOVED).withMapCount(items.size()));
+            counters(items.size(), 0, 0);
+            for (int i = 0; i < items.size(); i++) {
+                TaskInstance child = TaskInstance.mappedInstance(placeholder, i, items.get(i));
+                put(child.withState(TaskState.SCHEDULED));
+            }
+        }
+
+        private List<String> mapItems(TaskSpec spec) {
+            List<String> items = new ArrayList<>();
+            if (spec.expand() != null) {
+                for (Object o : spec.expand()) {
+                    items.add(Json.write(o));
+                }
+            } else {
+                String from = spec.expandFrom();
+                TaskInstance up = get(from);
+                if (dag.task(from).isMapped() && up.state() == TaskState.REMOVED) {
+                    for (int i = 0; i < up.mapCount(); i++) {
+                        TaskInstance c = get(new TaskKey(from, i));
+                        items.add(c.outputJson() == null ? "null" : c.outputJson());
+                    }
+                } else {
+                    JsonNode out = up.outputJson() == null ? null : Json.read(up.outputJson());
+                    if (out == null || !out.isArray()) {
+                        throw new IllegalArgumentException("expand_from " + from + ": its output must be a JSON array, got "
+                                + (up.outputJson() == null ? "no output" : abbreviate(up.outputJson())));
+                    }
+                    if (out.size() > MAX_MAP_ITEMS) {
+                        throw new IllegalArgumentException("expand_from " + from + ": " + out.size()
+                                + " items is more than the limit of " + MAX_MAP_ITEMS);
+                    }
+                    for (JsonNode n : out) {
+                        items.add(Json.write(n));
+                    }
+                }
+            }
+            if (items.size() > MAX_MAP_ITEMS) {
+                throw new IllegalArgumentException(spec.taskId() + ": " + items.size()
+                        + " items is more than the limit of " + MAX_MAP_ITEMS);
+            }
+            return items;
+        }
+
+        // ---- admission: limits and pools ----
+
+        private void admit() {
+            if (run.state() != RunState.RUNNING) {
+                return;
+            }
+            int capacity = dag.maxActiveTasks() - run.activeTasks();
+            if (capacity <= 0) {
+                return;
+            }
+            List<TaskInstance> claim = new ArrayList<>();
+            Map<String, Integer> taking = new HashMap<>();
+            int blocked = 0;
+            Iterator<TaskInstance> it = scheduled();
+            while (it.hasNext() && capacity > 0 && blocked < MAX_BLOCKED_SCAN) {
+                TaskInstance ti = it.next();
+                TaskSpec spec = dag.task(ti.taskId());
+                if (spec.pool() != null) {
+                    int used = view.poolUsed(spec.pool()) + poolDeltas.getOrDefault(spec.pool(), 0)
+                            + taking.getOrDefault(spec.pool(), 0);
+                    if (dag.poolSize(spec.pool()) - used < spec.poolSlots()) {
+                        blocked++;
+                        continue;
+                    }
+                    taking.merge(spec.pool(), spec.poolSlots(), Integer::sum);
+                }
+                claim.add(ti);
+                capacity--;
+            }
+            for (TaskInstance ti : claim) {
+                dispatch(ti);
+            }
+        }
+
+        private void dispatch(TaskInstance ti) {
+            TaskSpec spec = dag.task(ti.taskId());
+            int tryNumber = ti.tryNumber() + 1;
+            Instant deadline = spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout());
+            put(ti.withState(TaskState.QUEUED).withTry(tryNumber).withResult(null, null).withTimes(now, null, null)
+                    .withDeadline(deadline));
+            counters(0, 1, 0);
+            if (spec.pool() != null) {
+                poolDeltas.merge(spec.pool(), spec.poolSlots(), Integer::sum);
+            }
+            dispatches.add(new Dispatch(dag.dagId(), run.runId(), ti.key(), tryNumber, ti.maxTries(), spec.retry(),
+                    tryNumber < ti.maxTries() ? RetryDelays.nominal(spec.retry(), tryNumber) : null, deadline,
+                    ti.itemJson()));
+        }
+
+        /** Waiting instances in admission order: the stored ones merged with those made ready in this decision. */
+        private Iterator<TaskInstance> scheduled() {
+            List<TaskInstance> fresh = new ArrayList<>();
+            for (TaskInstance t : changed.values()) {
+                if (t.state() == TaskState.SCHEDULED) {
+                    fresh.add(t);
+                }
+            }
+            fresh.sort(admissionOrder);
+            Iterator<TaskInstance> stored = view.scheduledInPriorityOrder();
+            return new Iterator<>() {
+                private int i;
+                private TaskInstance nextStored = advance();
+
+                private TaskInstance advance() {
+                    while (stored.hasNext()) {
+                        TaskInstance s = stored.next();
+                        if (!changed.containsKey(s.key())) {
+                            return s;
+                        }
+                    }
+                    return null;
+                }
+
+                @Override
+                public boolean hasNext() {
+                    return i < fresh.size() || nextStored != null;
+                }
+
+                @Override
+                public TaskInstance next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    if (nextStored == null || (i < fresh.size()
+                            && admissionOrder.compare(fresh.get(i), nextStored) <= 0)) {
+                        return fresh.get(i++);
+                    }
+                    TaskInstance s = nextStored;
+                    nextStored = advance();
+                    return s;
+                }
+            };
+        }
+
+        // ---- clearing ----
+
+        private void clear(Event.ClearTasks c) {
+            LinkedHashSet<String> targets = new LinkedHashSet<>();
+            for (String id : c.taskIds()) {
+                if (dag.hasTask(id)) {
+                    targets.add(id);
+                } else {
+                    dag.group(id).ifPresent(g -> targets.addAll(g.members()));
+                }
+            }
+            if (c.downstream()) {
+                ArrayDeque<String> queue = new ArrayDeque<>(targets);
+                while (!queue.isEmpty()) {
+                    for (String d : dag.downstream(queue.poll())) {
+                        if (targets.add(d)) {
+                            queue.add(d);
+                        }
+                    }
+                }
+            }
+            if (targets.isEmpty()) {
+                return;
+            }
+            if (run.state().isTerminal()) {
+                setRun(run.withState(RunState.RUNNING).withTimes(run.startedAt(), null));
+            }
+            List<String> ordered = new ArrayList<>(targets);
+            ordered.sort(Comparator.comparingInt(dag::position));
+            for (String id : ordered) {
+                TaskInstance placeholder = get(id);
+                if (placeholder.state() == TaskState.REMOVED) {
+                    for (int i = 0; i < placeholder.mapCount(); i++) {
+                        TaskInstance child = get(new TaskKey(id, i));
+                        if (child != null && child.state() != TaskState.REMOVED) {
+                            TaskInstance reset = reset(child);
+                            put(reset.withState(TaskState.REMOVED));
+                            counters(child.state().isTerminal() ? 0 : -1, 0, 0);
+                        }
+                    }
+                }
+                put(reset(placeholder).withMapCount(-1));
+                counters(placeholder.state().isTerminal() ? 1 : 0, 0, 0);
+                toEvaluate.add(id);
+            }
+        }
+
+        /** Back to NONE, keeping the try count so new tries get new numbers; takes back the old outcome. */
+        private TaskInstance reset(TaskInstance ti) {
+            TaskState old = ti.state();
+            if (old.isActive()) {
+                release(ti);
+            }
+            if (leaves.contains(ti.taskId()) && old.isFailure()) {
+                counters(0, 0, -1);
+            }
+            if (old.isTerminal() && old != TaskState.REMOVED) {
+                for (String d : dag.downstream(ti.taskId())) {
+                    TaskInstance rec = get(d);
+                    put(rec.withUpstream(rec.upstream().plus(old, -1)));
+                }
+            }
+            TaskSpec spec = dag.task(ti.taskId());
+            TaskInstance fresh = get(ti.key());
+            return new TaskInstance(fresh.runId(), fresh.taskId(), fresh.mapIndex(), old.transitionTo(TaskState.NONE),
+                    fresh.tryNumber(), fresh.tryNumber() + spec.maxTries(), fresh.priority(), fresh.upstream(),
+                    fresh.mapCount(), fresh.itemJson(), null, null, null, null, null, null, null, fresh.version());
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+}

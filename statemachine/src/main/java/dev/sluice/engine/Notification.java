@@ -1,0 +1,35 @@
+package dev.sluice.engine;
+
+import dev.sluice.state.RunState;
+
+/** Things the adapters should tell someone about or act on after the writes succeed. */
+public sealed interface Notification {
+    String runId();
+
+    record RunFinished(String dagId, String runId, RunState state) implements Notification {
+    }
+
+    /** A try failed and will be retried ({@code on_retry}). */
+    record TaskRetrying(String runId, TaskKey task, int tryNumber, int maxTries, String error,
+                        java.time.Instant nextAttemptAt) implements Notification {
+    }
+
+    /** A task instance failed for good, on its final try ({@code on_failure}). */
+    record TaskFailedFinal(String runId, TaskKey task, int tryNumber, int maxTries, String error)
+            implements Notification {
+    }
+
+    record TaskSucceededNote(String runId, TaskKey task, int tryNumber) implements Notification {
+    }
+
+    record SlaMissed(String runId, TaskKey task) implements Notification {
+    }
+
+    /** Pool slots were released; waiting tasks of other runs in this pool may now fit. */
+    record PoolSlotsFreed(String runId, String pool) implements Notification {
+    }
+
+    /** An event changed nothing (duplicate, stale try, finished run). Logged, never an error. */
+    record Ignored(String runId, String reason) implements Notification {
+    }
+}

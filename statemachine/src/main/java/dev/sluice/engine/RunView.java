@@ -1,0 +1,27 @@
+package dev.sluice.engine;
+
+import java.util.Iterator;
+
+/**
+ * The part of the stored state that {@link Engine#decide} reads: one run, the task instances it asks for, and
+ * the cross-run counters. Stores may load it lazily; the engine only touches the event's neighbourhood.
+ */
+public interface RunView {
+    /** The run, or null when it does not exist yet. */
+    DagRun run();
+
+    /** The stored instance, or null when there is none. */
+    TaskInstance instance(TaskKey key);
+
+    /**
+     * Instances of this run in state SCHEDULED (ready, waiting for a slot), in admission order:
+     * priority descending, then the DAG's topological position, then map index. May be lazy.
+     */
+    Iterator<TaskInstance> scheduledInPriorityOrder();
+
+    /** Slots in use in {@code pool}, across all runs. */
+    int poolUsed(String pool);
+
+    /** Runs of this DAG in state RUNNING (for max_active_runs). */
+    int runningRunsOfDag();
+}

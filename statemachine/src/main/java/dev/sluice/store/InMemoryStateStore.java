@@ -1,0 +1,225 @@
+package dev.sluice.store;
+
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Decision;
+import dev.sluice.engine.Engine;
+import dev.sluice.engine.RunView;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.engine.TaskKey;
+import dev.sluice.engine.Timer;
+import dev.sluice.model.Dag;
+import dev.sluice.state.RunState;
+import dev.sluice.state.TaskState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A store in memory, for tests, benchmarks and the reliability oracle. Thread-safe through one lock; indexes
+ * waiting instances per run so admission costs O(log n), like a real store's sorted index.
+ */
+public final class InMemoryStateStore implements StateStore {
+    private final Map<String, String> dagVersions = new HashMap<>();
+    private final Map<String, DagRun> runs = new HashMap<>();
+    private final Map<String, TreeMap<TaskKey, TaskInstance>> instances = new HashMap<>();
+    private final Map<String, TreeSet<TaskInstance>> scheduled = new HashMap<>();
+    private final Map<String, Comparator<TaskInstance>> orders = new HashMap<>();
+    private final Map<String, Integer> pools = new HashMap<>();
+    private final TreeSet<Timer> timers = new TreeSet<>(Comparator.comparing(Timer::fireAt)
+            .thenComparing(Timer::runId).thenComparing(Timer::task).thenComparingInt(Timer::tryNumber)
+            .thenComparing(Timer::kind));
+    private final Map<String, Integer> poolSizes = new HashMap<>();
+
+    @Override
+    public synchronized void putDagVersion(String dagId, String version, String specText) {
+        dagVersions.putIfAbsent(dagId + "#" + version, specText);
+    }
+
+    @Override
+    public synchronized Optional<String> dagVersion(String dagId, String version) {
+        return Optional.ofNullable(dagVersions.get(dagId + "#" + version));
+    }
+
+    @Override
+    public synchronized Optional<DagRun> run(String runId) {
+        return Optional.ofNullable(runs.get(runId));
+    }
+
+    @Override
+    public synchronized List<DagRun> runs(String dagId, int limit) {
+        return runs.values().stream().filter(r -> dagId == null || r.dagId().equals(dagId))
+                .sorted(Comparator.comparing(DagRun::logicalDate).reversed().thenComparing(DagRun::runId))
+                .limit(limit).toList();
+    }
+
+    @Override
+    public synchronized List<DagRun> runs(String dagId, RunState state, int limit) {
+        return runs.values().stream().filter(r -> r.dagId().equals(dagId) && r.state() == state)
+                .sorted(Comparator.comparing(DagRun::logicalDate).thenComparing(DagRun::runId))
+                .limit(limit).toList();
+    }
+
+    @Override
+    public synchronized Optional<Instant> latestLogicalDate(String dagId, String runIdPrefix) {
+        return runs.values().stream()
+                .filter(r -> r.dagId().equals(dagId) && r.runId().startsWith(runIdPrefix))
+                .map(DagRun::logicalDate).max(Comparator.naturalOrder());
+    }
+
+    @Override
+    public synchronized RunView view(Dag dag, String runId) {
+        orders.putIfAbsent(runId, Engine.admissionOrder(dag));
+        dag.pools().forEach(poolSizes::put);
+        DagRun run = runs.get(runId);
+        TreeMap<TaskKey, TaskInstance> byKey = instances.getOrDefault(runId, new TreeMap<>());
+        TreeSet<TaskInstance> waiting = scheduled.get(runId);
+        List<TaskInstance> waitingCopy = waiting == null ? List.of() : new ArrayList<>(waiting);
+        long running = runs.values().stream()
+                .filter(r -> r.dagId().equals(dag.dagId()) && r.state() == RunState.RUNNING).count();
+        Map<String, Integer> poolCopy = new HashMap<>(pools);
+        Map<TaskKey, TaskInstance> snapshot = Map.copyOf(byKey);
+        return new RunView() {
+            @Override
+            public DagRun run() {
+                return run;
+            }
+
+            @Override
+            public TaskInstance instance(TaskKey key) {
+                return snapshot.get(key);
+            }
+
+            @Override
+            public Iterator<TaskInstance> scheduledInPriorityOrder() {
+                return waitingCopy.iterator();
+            }
+
+            @Override
+            public int poolUsed(String pool) {
+                return poolCopy.getOrDefault(pool, 0);
+            }
+
+            @Override
+            public int runningRunsOfDag() {
+                return (int) running;
+            }
+        };
+    }
+
+    /**
+     * A live view without copying, for single-threaded drivers and benchmarks: reads see the current state.
+     * Only valid while nobody else applies decisions to this run.
+     */
+    public synchronized RunView liveView(Dag dag, String runId) {
+        orders.putIfAbsent(runId, Engine.admissionOrder(dag));
+        dag.pools().forEach(poolSizes::put);
+        return new RunView() {
+            @Override
+            public DagRun run() {
+                return runs.get(runId);
+            }
+
+            @Override
+            public TaskInstance instance(TaskKey key) {
+                TreeMap<TaskKey, TaskInstance> m = instances.get(runId);
+                return m == null ? null : m.get(key);
+            }
+
+            @Override
+            public Iterator<TaskInstance> scheduledInPriorityOrder() {
+                TreeSet<TaskInstance> s = scheduled.get(runId);
+                return s == null ? java.util.Collections.emptyIterator() : s.iterator();
+            }
+
+            @Override
+            public int poolUsed(String pool) {
+                return pools.getOrDefault(pool, 0);
+            }
+
+            @Override
+            public int runningRunsOfDag() {
+                return (int) runs.values().stream()
+                        .filter(r -> r.dagId().equals(dag.dagId()) && r.state() == RunState.RUNNING).count();
+            }
+        };
+    }
+
+    @Override
+    public synchronized List<TaskInstance> instances(String runId) {
+        return new ArrayList<>(instances.getOrDefault(runId, new TreeMap<>()).values());
+    }
+
+    @Override
+    public synchronized void apply(Decision d) {
+        // Check every condition first, so a failed one changes nothing.
+        if (d.run() != null) {
+            DagRun stored = runs.get(d.run().runId());
+            long expected = d.run().version() - 1;
+            if (stored == null ? expected != 0 : stored.version() != expected) {
+                throw new ConcurrentUpdateException("run " + d.run().runId() + " changed (expected version "
+                        + expected + ", found " + (stored == null ? "none" : stored.version()) + ")");
+            }
+        }
+        for (TaskInstance t : d.instances()) {
+            TaskInstance stored = instances.getOrDefault(t.runId(), new TreeMap<>()).get(t.key());
+            long expected = t.version() - 1;
+            if (stored == null ? expected != 0 : stored.version() != expected) {
+                throw new ConcurrentUpdateException("task " + t.key() + " of " + t.runId() + " changed");
+            }
+        }
+        for (Map.Entry<String, Integer> e : d.poolDeltas().entrySet()) {
+            int after = pools.getOrDefault(e.getKey(), 0) + e.getValue();
+            int size = poolSizes.getOrDefault(e.getKey(), Integer.MAX_VALUE);
+            if (after < 0 || after > size) {
+                throw new ConcurrentUpdateException("pool " + e.getKey() + " would hold " + after + " of " + size);
+            }
+        }
+        if (d.run() != null) {
+            runs.put(d.run().runId(), d.run());
+        }
+        for (TaskInstance t : d.instances()) {
+            TreeMap<TaskKey, TaskInstance> m = instances.computeIfAbsent(t.runId(), k -> new TreeMap<>());
+            TaskInstance old = m.put(t.key(), t);
+            Comparator<TaskInstance> order = orders.get(t.runId());
+            TreeSet<TaskInstance> waiting = scheduled.computeIfAbsent(t.runId(),
+                    k -> new TreeSet<>(order != null ? order : Comparator.comparing(TaskInstance::key)));
+            if (old != null && old.state() == TaskState.SCHEDULED) {
+                waiting.remove(old);
+            }
+            if (t.state() == TaskState.SCHEDULED) {
+                waiting.add(t);
+            }
+        }
+        d.poolDeltas().forEach((p, delta) -> pools.merge(p, delta, Integer::sum));
+        timers.addAll(d.timers());
+    }
+
+    @Override
+    public synchronized List<Timer> dueTimers(Instant now, int limit) {
+        List<Timer> out = new ArrayList<>();
+        for (Timer t : timers) {
+            if (t.fireAt().isAfter(now) || out.size() >= limit) {
+                break;
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void deleteTimer(Timer timer) {
+        timers.remove(timer);
+    }
+
+    @Override
+    public synchronized int poolUsed(String pool) {
+        return pools.getOrDefault(pool, 0);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.sluice.store;
+
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Decision;
+import dev.sluice.engine.RunView;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.engine.Timer;
+import dev.sluice.model.Dag;
+import dev.sluice.state.RunState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The engine's storage port. The engine owns this interface; the embedded SQLite store (cli) and the DynamoDB
+ * store (infra) implement it, and both pass {@code StateStoreContract} from the statemachine test jar.
+ *
+ * <p>Rules every implementation keeps:
+ * <ul>
+ *   <li>{@link #apply} is atomic: all of a decision's writes land, or none do.</li>
+ *   <li>Each write is conditional on the version the engine read ({@code version - 1}; a new record must not
+ *       exist). A failed condition throws {@link ConcurrentUpdateException} and changes nothing.</li>
+ *   <li>Pool deltas never take a pool above its size or below zero.</li>
+ *   <li>{@link #view} never forces a full-run load; the engine asks only for what it needs.</li>
+ * </ul>
+ */
+public interface StateStore extends AutoCloseable {
+
+    /** Remembers a DAG version (content hash -> spec text) so a run can be pinned to it. Idempotent. */
+    void putDagVersion(String dagId, String version, String specText);
+
+    Optional<String> dagVersion(String dagId, String version);
+
+    Optional<DagRun> run(String runId);
+
+    /** Newest first (by logical date); {@code dagId} null means every DAG. */
+    List<DagRun> runs(String dagId, int limit);
+
+    /** Runs of a DAG in a state, oldest logical date first. */
+    List<DagRun> runs(String dagId, RunState state, int limit);
+
+    /** The newest logical date among this DAG's runs of the given type prefix ("scheduled"), if any. */
+    Optional<Instant> latestLogicalDate(String dagId, String runIdPrefix);
+
+    /** The view the engine decides on. */
+    RunView view(Dag dag, String runId);
+
+    /** Every instance of a run, for display; ordered by task id then map index. */
+    List<TaskInstance> instances(String runId);
+
+    /** Applies a decision atomically and stores its timers. */
+    void apply(Decision decision) throws ConcurrentUpdateException;
+
+    /** Timers due at {@code now}, oldest first. */
+    List<Timer> dueTimers(Instant now, int limit);
+
+    /** Deletes a timer once its event was applied (or found stale). Idempotent. */
+    void deleteTimer(Timer timer);
+
+    /** Slots in use in a pool across all runs. */
+    int poolUsed(String pool);
+
+    @Override
+    default void close() {
+    }
+}
