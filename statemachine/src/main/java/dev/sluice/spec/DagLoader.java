@@ -192,9 +192,10 @@ public final class DagLoader {
             String text = content.startsWith("\uFEFF") ? content.substring(1) : content;
             SpecTree.Node root;
             try {
-                root = SpecTree.parse(text, fileName, SpecTree.isJson(fileName, text));
+                root = SpecTree.parse(text, fileName, SpecTree.isJson(fileName, text), problems);
             } catch (SpecTree.SyntaxError e) {
-                return result(null, List.of(e.problem()), fileName);
+                problems.add(e.problem());
+                return result(null, problems, fileName);
             }
             Values values = new Values(problems);
             Path baseDir = baseDir(fileName);

@@ -15,6 +15,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A YAML/JSON document as a small tree whose every node and key remembers its file:line:column.
@@ -113,15 +115,28 @@ final class SpecTree {
         return t.startsWith("{") && !t.contains("\n-") && t.stripTrailing().endsWith("}");
     }
 
-    /** Reads one document; an empty document gives a null scalar. */
+    /** Reads one document; an empty document gives a null scalar. Fatal problems throw. */
     static Node parse(String content, String fileName, boolean json) throws SyntaxError {
+        List<Problem> problems = new ArrayList<>();
+        Node n = parse(content, fileName, json, problems);
+        if (!problems.isEmpty()) {
+            throw new SyntaxError(problems.get(0));
+        }
+        return n;
+    }
+
+    /**
+     * Reads one document; an empty document gives a null scalar. Duplicate keys go to {@code problems} (the first
+     * value is kept); anything that stops reading throws.
+     */
+    static Node parse(String content, String fileName, boolean json, List<Problem> problems) throws SyntaxError {
         JsonFactory factory = json ? JSON : YAML;
         try (JsonParser p = factory.createParser(content)) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 return new Scalar(new Location(fileName, 1, 1), null);
             }
-            Node root = read(p, fileName, 0);
+            Node root = read(p, fileName, 0, problems);
             JsonToken extra = p.nextToken();
             if (extra != null) {
                 throw new SyntaxError(Problem.error(at(p, fileName),
@@ -129,6 +144,14 @@ final class SpecTree {
             }
             return root;
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof MarkedYAMLException y && y.getProblemMark() != null) {
+                Mark m = y.getProblemMark();
+                String context = y.getContext() == null ? "" : " (" + y.getContext()
+                        + (y.getContextMark() == null ? "" : " that starts at line " + (y.getContextMark().getLine() + 1)
+                        + ", column " + (y.getContextMark().getColumn() + 1)) + ")";
+                throw new SyntaxError(Problem.error(new Location(fileName, m.getLine() + 1, m.getColumn() + 1),
+                        "malformed YAML: " + compact(y.getProblem()) + context));
+            }
             throw new SyntaxError(Problem.error(at(e.getLocation(), fileName), (json ? "malformed JSON: "
                     : "malformed YAML: ") + compact(e.getOriginalMessage())));
         } catch (IOException e) {
@@ -136,7 +159,8 @@ final class SpecTree {
         }
     }
 
-    private static Node read(JsonParser p, String file, int depth) throws IOException, SyntaxError {
+    private static Node read(JsonParser p, String file, int depth, List<Problem> problems)
+            throws IOException, SyntaxError {
         Location at = at(p, file);
         if (depth > MAX_DEPTH) {
             throw new SyntaxError(Problem.error(at, "nesting is deeper than " + MAX_DEPTH + " levels"));
@@ -145,27 +169,23 @@ final class SpecTree {
         switch (t) {
             case START_OBJECT: {
                 Map<String, Field> fields = new LinkedHashMap<>();
-                List<Problem> dupes = new ArrayList<>();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String key = p.currentName();
                     Location keyAt = at(p, file);
                     p.nextToken();
-                    Node value = read(p, file, depth + 1);
+                    Node value = read(p, file, depth + 1, problems);
                     Field prev = fields.putIfAbsent(key, new Field(key, keyAt, value));
                     if (prev != null) {
-                        dupes.add(Problem.error(keyAt, "duplicate key '" + key + "' (first at line "
+                        problems.add(Problem.error(keyAt, "duplicate key '" + key + "' (first at line "
                                 + prev.keyAt().line() + ")"));
                     }
-                }
-                if (!dupes.isEmpty()) {
-                    throw new SyntaxError(dupes.get(0));
                 }
                 return new MapNode(at, fields);
             }
             case START_ARRAY: {
                 List<Node> items = new ArrayList<>();
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    items.add(read(p, file, depth + 1));
+                    items.add(read(p, file, depth + 1, problems));
                 }
                 return new ListNode(at, items);
             }

@@ -67,7 +67,11 @@ final class Values {
         if (rename != null && known.contains(rename)) {
             return "unknown field '" + shown + "' in " + where + "; Sluice calls it '" + rename + "'";
         }
-        return "unknown field '" + shown + "' in " + where + Names.hint(key, known);
+        String hint = Names.hint(key, known);
+        if (hint.isEmpty() && where.equals("the DAG") && TaskReader.DEFAULT_ARGS_FIELDS.contains(key)) {
+            return "unknown field '" + shown + "' in the DAG; task settings go on each task or under default_args";
+        }
+        return "unknown field '" + shown + "' in " + where + hint;
     }
 
     static boolean isNull(Field f) {
