@@ -1,0 +1,842 @@
+package dev.sluice.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Decision;
+import dev.sluice.engine.Dispatch;
+import dev.sluice.engine.Engine;
+import dev.sluice.engine.Event;
+import dev.sluice.engine.RunType;
+import dev.sluice.engine.RunView;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.engine.TaskKey;
+import dev.sluice.engine.Timer;
+import dev.sluice.engine.UpstreamCounts;
+import dev.sluice.engine.testing.RunDriver;
+import dev.sluice.model.Dag;
+import dev.sluice.model.DagBuilder;
+import dev.sluice.model.TriggerRule;
+import dev.sluice.state.RunState;
+import dev.sluice.state.TaskState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of the {@link StateStore} port. Every adapter (in memory, SQLite, DynamoDB) extends this class
+ * and returns a fresh, empty store from {@link #newStore()}.
+ *
+ * <p>How a store learns about DAGs: the port's writes ({@link StateStore#apply}) carry no DAG, so a store learns
+ * what it needs from the {@link Dag} handed to {@link StateStore#view}: pool sizes (used to bound pool deltas)
+ * and the DAG's topological positions (used to list waiting instances in {@link Engine#admissionOrder} order).
+ * The engine always views a run before it applies a decision for it, and these tests do the same. A store that
+ * has never seen a pool's size treats the pool as unbounded above (it can still never go below zero).
+ */
+public abstract class StateStoreContract {
+    protected static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
+
+    /** A fresh, empty store. Closed after each test. */
+    protected abstract StateStore newStore();
+
+    protected StateStore store;
+
+    @BeforeEach
+    void openStore() {
+        store = newStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    // ---- helpers ----
+
+    protected static DagRun newRun(String dagId, String runId, RunState state, Instant logical, long version) {
+        return new DagRun(dagId, runId, RunType.MANUAL, logical, logical, logical.plus(Duration.ofDays(1)), state,
+                null, "v1", logical, null, null, 0, 0, 0, version);
+    }
+
+    protected static TaskInstance ti(String runId, String taskId, int mapIndex, TaskState state, int priority,
+                                     long version) {
+        return new TaskInstance(runId, taskId, mapIndex, state, 0, 1, priority, UpstreamCounts.ZERO, -1, null, null,
+                null, null, null, null, null, null, version);
+    }
+
+    protected static TaskInstance ti(String runId, String taskId, TaskState state, long version) {
+        return ti(runId, taskId, -1, state, 1, version);
+    }
+
+    protected static Decision decision(DagRun run, List<TaskInstance> instances) {
+        return decision(run, instances, Map.of(), List.of());
+    }
+
+    protected static Decision decision(DagRun run, List<TaskInstance> instances, Map<String, Integer> pools,
+                                       List<Timer> timers) {
+        return new Decision(run, instances, List.of(), timers, List.of(), pools);
+    }
+
+    private static Dag simpleDag(String dagId, String... taskIds) {
+        DagBuilder b = DagBuilder.dag(dagId).pool("api", 2);
+        for (String id : taskIds) {
+            b.task(id, t -> t.command("true"));
+        }
+        return b.build();
+    }
+
+    private static Timer timer(String runId, String task, int tryNumber, Instant at) {
+        return new Timer(runId, TaskKey.of(task), tryNumber, at, Timer.Kind.RETRY);
+    }
+
+    /** Creates run r1 of dag "d" (tasks a, b, c, all NONE, version 1) after viewing it. */
+    private Dag createR1() {
+        Dag dag = simpleDag("d", "a", "b", "c");
+        store.view(dag, "r1");
+        store.apply(decision(newRun("d", "r1", RunState.RUNNING, T0, 1), List.of(
+                ti("r1", "a", TaskState.NONE, 1), ti("r1", "b", TaskState.NONE, 1), ti("r1", "c", TaskState.NONE, 1))));
+        return dag;
+    }
+
+    private static List<String> keys(Iterator<TaskInstance> it) {
+        List<String> out = new ArrayList<>();
+        it.forEachRemaining(t -> out.add(t.key().toString()));
+        return out;
+    }
+
+    // ---- dag versions ----
+
+    @Test
+    void dagVersionsAreIdempotent() {
+        assertThat(store.dagVersion("d", "h1")).isEmpty();
+        store.putDagVersion("d", "h1", "dag_id: d\n");
+        store.putDagVersion("d", "h1", "something else");
+        store.putDagVersion("d", "h2", "second");
+        store.putDagVersion("other", "h1", "other dag");
+        assertThat(store.dagVersion("d", "h1")).contains("dag_id: d\n");
+        assertThat(store.dagVersion("d", "h2")).contains("second");
+        assertThat(store.dagVersion("other", "h1")).contains("other dag");
+        assertThat(store.dagVersion("d", "h3")).isEmpty();
+    }
+
+    // ---- create, version checks ----
+
+    @Test
+    void createdRunAndInstancesReadBackExactly() {
+        Dag dag = simpleDag("d", "a", "b");
+        store.view(dag, "r1");
+        Instant t = Instant.parse("2024-03-04T05:06:07.123456789Z");
+        DagRun run = new DagRun("d", "r1", RunType.SCHEDULED, t, t.minusSeconds(3600), t, RunState.RUNNING,
+                "{\"k\":\"v\"}", "hash1", t.plusNanos(1), t.plusSeconds(1), null, 7, 3, 1, 1);
+        TaskInstance full = new TaskInstance("r1", "a", -1, TaskState.UP_FOR_RETRY, 2, 4, 9,
+                new UpstreamCounts(1, 2, 3, 4, 5), 6, "{\"item\":1}", "[1,2]", "boom\nline 2", t, t.plusMillis(1),
+                t.plusMillis(2), t.plusSeconds(60), t.plusSeconds(300), 1);
+        TaskInstance sparse = ti("r1", "b", TaskState.NONE, 1);
+        store.apply(decision(run, List.of(full, sparse)));
+
+        assertThat(store.run("r1")).contains(run);
+        assertThat(store.run("nope")).isEmpty();
+        assertThat(store.instances("r1")).containsExactly(full, sparse);
+        RunView view = store.view(dag, "r1");
+        assertThat(view.run()).isEqualTo(run);
+        assertThat(view.instance(TaskKey.of("a"))).isEqualTo(full);
+        assertThat(view.instance(TaskKey.of("b"))).isEqualTo(sparse);
+        assertThat(view.instance(TaskKey.of("zzz"))).isNull();
+        assertThat(view.instance(new TaskKey("a", 0))).isNull();
+    }
+
+    @Test
+    void secondCreateOfARunIsRejected() {
+        createR1();
+        assertThatThrownBy(() -> store.apply(decision(newRun("d", "r1", RunState.QUEUED, T0, 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.run("r1").orElseThrow().state()).isEqualTo(RunState.RUNNING);
+    }
+
+    @Test
+    void secondCreateOfAnInstanceIsRejected() {
+        createR1();
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(ti("r1", "a", TaskState.SCHEDULED, 1)))))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.instances("r1").get(0).state()).isEqualTo(TaskState.NONE);
+    }
+
+    @Test
+    void updatesMustNameTheStoredVersion() {
+        createR1();
+        store.apply(decision(newRun("d", "r1", RunState.SUCCESS, T0, 2), List.of(ti("r1", "a", TaskState.SCHEDULED, 2))));
+        // Same versions again: the stored ones are now 2, so "expected 1" is stale.
+        assertThatThrownBy(() -> store.apply(decision(newRun("d", "r1", RunState.FAILED, T0, 2), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(ti("r1", "a", TaskState.QUEUED, 2)))))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        // Skipping a version is just as stale.
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(ti("r1", "b", TaskState.QUEUED, 3)))))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        // Updating something that was never created.
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(ti("r1", "zzz", TaskState.QUEUED, 2)))))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThatThrownBy(() -> store.apply(decision(newRun("d", "r9", RunState.RUNNING, T0, 2), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        store.apply(decision(newRun("d", "r1", RunState.RUNNING, T0, 3), List.of(ti("r1", "a", TaskState.QUEUED, 3))));
+        assertThat(store.run("r1").orElseThrow().version()).isEqualTo(3);
+        assertThat(store.run("r1").orElseThrow().state()).isEqualTo(RunState.RUNNING);
+        assertThat(store.instances("r1").get(0)).isEqualTo(ti("r1", "a", TaskState.QUEUED, 3));
+        assertThat(store.run("r9")).isEmpty();
+    }
+
+    // ---- atomicity ----
+
+    private void assertUntouchedAfterCreateR1(Dag dag) {
+        assertThat(store.run("r1").orElseThrow().version()).isEqualTo(1);
+        assertThat(store.run("r1").orElseThrow().state()).isEqualTo(RunState.RUNNING);
+        assertThat(store.instances("r1")).containsExactly(ti("r1", "a", TaskState.NONE, 1),
+                ti("r1", "b", TaskState.NONE, 1), ti("r1", "c", TaskState.NONE, 1));
+        assertThat(store.instances("r1")).noneMatch(t -> t.mapIndex() >= 0);
+        assertThat(store.poolUsed("api")).isZero();
+        assertThat(store.dueTimers(Instant.MAX, 10)).isEmpty();
+        RunView view = store.view(dag, "r1");
+        assertThat(view.poolUsed("api")).isZero();
+        assertThat(view.run().version()).isEqualTo(1);
+        assertThat(keys(view.scheduledInPriorityOrder())).isEmpty();
+        assertThat(view.instance(new TaskKey("b", 0))).isNull();
+    }
+
+    @Test
+    void applyWithOneStaleInstanceChangesNothingAtAll() {
+        Dag dag = createR1();
+        Decision d = decision(newRun("d", "r1", RunState.SUCCESS, T0, 2),
+                List.of(ti("r1", "a", TaskState.SCHEDULED, 2), ti("r1", "b", -1, TaskState.SCHEDULED, 1, 3),
+                        ti("r1", "b", 0, TaskState.SCHEDULED, 1, 1), ti("r1", "c", TaskState.SCHEDULED, 2)),
+                Map.of("api", 1), List.of(timer("r1", "a", 1, T0)));
+        assertThatThrownBy(() -> store.apply(d)).isInstanceOf(ConcurrentUpdateException.class);
+        assertUntouchedAfterCreateR1(dag);
+    }
+
+    @Test
+    void applyWithAStaleRunChangesNothingAtAll() {
+        Dag dag = createR1();
+        Decision d = decision(newRun("d", "r1", RunState.SUCCESS, T0, 5),
+                List.of(ti("r1", "a", TaskState.SCHEDULED, 2), ti("r1", "b", 0, TaskState.SCHEDULED, 1, 1)),
+                Map.of("api", 1), List.of(timer("r1", "a", 1, T0)));
+        assertThatThrownBy(() -> store.apply(d)).isInstanceOf(ConcurrentUpdateException.class);
+        assertUntouchedAfterCreateR1(dag);
+    }
+
+    @Test
+    void applyWithAnOverfullPoolChangesNothingAtAll() {
+        Dag dag = createR1();
+        Decision d = decision(newRun("d", "r1", RunState.SUCCESS, T0, 2),
+                List.of(ti("r1", "a", TaskState.SCHEDULED, 2), ti("r1", "b", 0, TaskState.SCHEDULED, 1, 1)),
+                Map.of("api", 3), List.of(timer("r1", "a", 1, T0)));
+        assertThatThrownBy(() -> store.apply(d)).isInstanceOf(ConcurrentUpdateException.class);
+        assertUntouchedAfterCreateR1(dag);
+    }
+
+    @Test
+    void aFailedApplyLeavesTheStoreUsable() {
+        Dag dag = createR1();
+        assertThatThrownBy(() -> store.apply(decision(newRun("d", "r1", RunState.SUCCESS, T0, 2),
+                List.of(ti("r1", "a", TaskState.SCHEDULED, 7))))).isInstanceOf(ConcurrentUpdateException.class);
+        store.apply(decision(newRun("d", "r1", RunState.SUCCESS, T0, 2), List.of(ti("r1", "a", TaskState.SCHEDULED, 2)),
+                Map.of("api", 1), List.of()));
+        assertThat(store.run("r1").orElseThrow().state()).isEqualTo(RunState.SUCCESS);
+        assertThat(store.view(dag, "r1").instance(TaskKey.of("a")).state()).isEqualTo(TaskState.SCHEDULED);
+        assertThat(store.poolUsed("api")).isEqualTo(1);
+    }
+
+    @Test
+    void noopDecisionIsAccepted() {
+        createR1();
+        store.apply(Decision.ignored("r1", "duplicate"));
+        assertThat(store.run("r1").orElseThrow().version()).isEqualTo(1);
+    }
+
+    // ---- pools ----
+
+    @Test
+    void poolDeltasStayWithinZeroAndTheSizeFromTheDag() {
+        Dag dag = createR1(); // pool api has 2 slots
+        store.apply(decision(null, List.of(), Map.of("api", 2), List.of()));
+        assertThat(store.poolUsed("api")).isEqualTo(2);
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", -3), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.poolUsed("api")).isEqualTo(2);
+        store.apply(decision(null, List.of(), Map.of("api", -1), List.of()));
+        store.apply(decision(null, List.of(), Map.of("api", -1), List.of()));
+        assertThat(store.poolUsed("api")).isZero();
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", -1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.view(dag, "r1").poolUsed("api")).isZero();
+    }
+
+    @Test
+    void aPoolWithNoKnownSizeIsUnboundedAboveButNeverNegative() {
+        createR1();
+        assertThat(store.poolUsed("elsewhere")).isZero();
+        store.apply(decision(null, List.of(), Map.of("elsewhere", 1000), List.of()));
+        assertThat(store.poolUsed("elsewhere")).isEqualTo(1000);
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("elsewhere", -1001), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("never_seen", -1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.poolUsed("never_seen")).isZero();
+    }
+
+    @Test
+    void poolsAreSharedAcrossRunsAndDags() {
+        Dag d1 = simpleDag("d1", "a");
+        Dag d2 = simpleDag("d2", "a"); // also declares api = 2
+        store.view(d1, "r1");
+        store.view(d2, "r2");
+        store.apply(decision(newRun("d1", "r1", RunState.RUNNING, T0, 1), List.of(), Map.of("api", 1), List.of()));
+        store.apply(decision(newRun("d2", "r2", RunState.RUNNING, T0, 1), List.of(), Map.of("api", 1), List.of()));
+        assertThat(store.poolUsed("api")).isEqualTo(2);
+        assertThat(store.view(d1, "r1").poolUsed("api")).isEqualTo(2);
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+    }
+
+    @Test
+    void poolSizeFollowsTheLatestDagViewed() {
+        createR1(); // api = 2
+        Dag bigger = DagBuilder.dag("d").pool("api", 5).task("a", t -> t.command("true")).build();
+        store.view(bigger, "r1");
+        store.apply(decision(null, List.of(), Map.of("api", 5), List.of()));
+        assertThat(store.poolUsed("api")).isEqualTo(5);
+        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+    }
+
+    // ---- views ----
+
+    @Test
+    void viewOfAMissingRunIsEmpty() {
+        Dag dag = simpleDag("d", "a");
+        RunView view = store.view(dag, "missing");
+        assertThat(view.run()).isNull();
+        assertThat(view.instance(TaskKey.of("a"))).isNull();
+        assertThat(view.scheduledInPriorityOrder().hasNext()).isFalse();
+        assertThat(view.poolUsed("api")).isZero();
+        assertThat(view.runningRunsOfDag()).isZero();
+    }
+
+    @Test
+    void newViewsSeeCommittedState() {
+        Dag dag = createR1();
+        store.apply(decision(newRun("d", "r1", RunState.RUNNING, T0, 2),
+                List.of(ti("r1", "a", TaskState.SCHEDULED, 2)), Map.of("api", 1), List.of()));
+        RunView view = store.view(dag, "r1");
+        assertThat(view.run().version()).isEqualTo(2);
+        assertThat(view.instance(TaskKey.of("a"))).isEqualTo(ti("r1", "a", TaskState.SCHEDULED, 2));
+        assertThat(view.poolUsed("api")).isEqualTo(1);
+        assertThat(keys(view.scheduledInPriorityOrder())).containsExactly("a");
+    }
+
+    @Test
+    void scheduledInPriorityOrderFollowsEngineAdmissionOrderAndOnlyListsScheduled() {
+        // Topological positions differ from task-id order: z_root comes first, a_last last.
+        DagBuilder b = DagBuilder.dag("prio")
+                .task("z_root", t -> t.command("x").priorityWeight(1))
+                .task("m_mid", t -> t.command("x").upstream("z_root").priorityWeight(1))
+                .task("b_hi", t -> t.command("x").upstream("z_root").priorityWeight(10))
+                .task("mapped", t -> t.command("x").upstream("m_mid").priorityWeight(1)
+                        .expand(List.of(1, 2, 3)));
+        for (int i = 0; i < 150; i++) {
+            int p = i % 4;
+            b.task("w" + i, t -> t.command("x").upstream("z_root").priorityWeight(p));
+        }
+        b.task("a_last", t -> t.command("x").upstream("mapped", "b_hi").priorityWeight(1));
+        Dag dag = b.build();
+        store.view(dag, "r1");
+        List<TaskInstance> all = new ArrayList<>();
+        for (String id : dag.taskIds()) {
+            int p = dag.task(id).priorityWeight();
+            TaskState s = id.hashCode() % 3 == 0 ? TaskState.NONE : TaskState.SCHEDULED;
+            all.add(ti("r1", id, -1, id.equals("mapped") ? TaskState.REMOVED : s, p, 1));
+        }
+        // Map indexes 0..11 so a text sort (10 < 2) would show.
+        for (int i = 11; i >= 0; i--) {
+            all.add(ti("r1", "mapped", i, i == 5 ? TaskState.QUEUED : TaskState.SCHEDULED, 1, 1));
+        }
+        Collections.shuffle(all, new Random(7));
+        store.apply(decision(newRun("prio", "r1", RunState.RUNNING, T0, 1), all));
+
+        List<String> expected = all.stream().filter(t -> t.state() == TaskState.SCHEDULED)
+                .sorted(Engine.admissionOrder(dag)).map(t -> t.key().toString()).toList();
+        assertThat(expected).hasSizeGreaterThan(100);
+        assertThat(keys(store.view(dag, "r1").scheduledInPriorityOrder())).containsExactlyElementsOf(expected);
+        // The instances listed are the stored ones, with their versions.
+        TaskInstance first = store.view(dag, "r1").scheduledInPriorityOrder().next();
+        assertThat(first.version()).isEqualTo(1);
+        assertThat(first.state()).isEqualTo(TaskState.SCHEDULED);
+
+        // Move the first waiting instance on, and a NONE one into SCHEDULED; a new view reflects both.
+        TaskInstance none = all.stream().filter(t -> t.state() == TaskState.NONE).findFirst().orElseThrow();
+        store.apply(decision(null, List.of(first.withState(TaskState.QUEUED).withVersion(2),
+                none.withState(TaskState.SCHEDULED).withVersion(2))));
+        List<String> after = new ArrayList<>(expected);
+        after.remove(first.key().toString());
+        List<TaskInstance> now = new ArrayList<>();
+        for (String k : after) {
+            now.add(all.stream().filter(t -> t.key().toString().equals(k)).findFirst().orElseThrow());
+        }
+        now.add(none);
+        List<String> expectedAfter = now.stream().sorted(Engine.admissionOrder(dag)).map(t -> t.key().toString())
+                .toList();
+        assertThat(keys(store.view(dag, "r1").scheduledInPriorityOrder())).containsExactlyElementsOf(expectedAfter);
+        // Another run's waiting instances are not listed.
+        assertThat(keys(store.view(dag, "r2").scheduledInPriorityOrder())).isEmpty();
+    }
+
+    @Test
+    void scheduledIteratorCanBeAbandonedEarly() {
+        Dag dag = createR1();
+        store.apply(decision(null, List.of(ti("r1", "a", TaskState.SCHEDULED, 2), ti("r1", "b", TaskState.SCHEDULED, 2))));
+        Iterator<TaskInstance> it = store.view(dag, "r1").scheduledInPriorityOrder();
+        assertThat(it.next().taskId()).isEqualTo("a");
+        // Writes still work while an iterator is half read.
+        store.apply(decision(null, List.of(ti("r1", "c", TaskState.SCHEDULED, 2))));
+        assertThat(keys(store.view(dag, "r1").scheduledInPriorityOrder())).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void runningRunsOfDagCountsRunningRunsOfThatDagOnly() {
+        Dag a = simpleDag("A", "t");
+        Dag other = simpleDag("B", "t");
+        store.view(a, "a1");
+        store.apply(decision(newRun("A", "a1", RunState.RUNNING, T0, 1), List.of()));
+        store.apply(decision(newRun("A", "a2", RunState.RUNNING, T0.plusSeconds(1), 1), List.of()));
+        store.apply(decision(newRun("A", "a3", RunState.QUEUED, T0.plusSeconds(2), 1), List.of()));
+        store.apply(decision(newRun("A", "a4", RunState.SUCCESS, T0.plusSeconds(3), 1), List.of()));
+        store.apply(decision(newRun("A", "a5", RunState.FAILED, T0.plusSeconds(4), 1), List.of()));
+        store.apply(decision(newRun("B", "b1", RunState.RUNNING, T0, 1), List.of()));
+        assertThat(store.view(a, "a3").runningRunsOfDag()).isEqualTo(2);
+        assertThat(store.view(a, "new").runningRunsOfDag()).isEqualTo(2);
+        assertThat(store.view(other, "b1").runningRunsOfDag()).isEqualTo(1);
+        store.apply(decision(newRun("A", "a1", RunState.SUCCESS, T0, 2), List.of()));
+        assertThat(store.view(a, "a3").runningRunsOfDag()).isEqualTo(1);
+    }
+
+    // ---- run listings ----
+
+    private void someRuns() {
+        store.apply(decision(newRun("A", "scheduled__1", RunState.SUCCESS, T0, 1), List.of()));
+        store.apply(decision(newRun("A", "scheduled__3", RunState.RUNNING, T0.plusSeconds(30), 1), List.of()));
+        store.apply(decision(newRun("A", "manual__9", RunState.SUCCESS, T0.plusSeconds(90), 1), List.of()));
+        store.apply(decision(newRun("A", "scheduled__2", RunState.SUCCESS, T0.plusSeconds(20), 1), List.of()));
+        store.apply(decision(newRun("B", "scheduled__x", RunState.SUCCESS, T0.plusSeconds(100), 1), List.of()));
+        store.apply(decision(newRun("A", "backfill__2", RunState.SUCCESS, T0.plusSeconds(20), 1), List.of()));
+    }
+
+    private static List<String> ids(List<DagRun> runs) {
+        return runs.stream().map(DagRun::runId).toList();
+    }
+
+    @Test
+    void runsAreListedNewestFirst() {
+        someRuns();
+        assertThat(ids(store.runs("A", 10)))
+                .containsExactly("manual__9", "scheduled__3", "backfill__2", "scheduled__2", "scheduled__1");
+        assertThat(ids(store.runs("A", 2))).containsExactly("manual__9", "scheduled__3");
+        assertThat(ids(store.runs(null, 3))).containsExactly("scheduled__x", "manual__9", "scheduled__3");
+        assertThat(ids(store.runs(null, 100))).hasSize(6);
+        assertThat(store.runs("nope", 10)).isEmpty();
+    }
+
+    @Test
+    void runsInAStateAreListedOldestFirst() {
+        someRuns();
+        assertThat(ids(store.runs("A", RunState.SUCCESS, 10)))
+                .containsExactly("scheduled__1", "backfill__2", "scheduled__2", "manual__9");
+        assertThat(ids(store.runs("A", RunState.SUCCESS, 1))).containsExactly("scheduled__1");
+        assertThat(ids(store.runs("A", RunState.RUNNING, 10))).containsExactly("scheduled__3");
+        assertThat(store.runs("A", RunState.QUEUED, 10)).isEmpty();
+        assertThat(ids(store.runs("B", RunState.SUCCESS, 10))).containsExactly("scheduled__x");
+    }
+
+    @Test
+    void latestLogicalDateByRunIdPrefix() {
+        someRuns();
+        assertThat(store.latestLogicalDate("A", "scheduled")).contains(T0.plusSeconds(30));
+        assertThat(store.latestLogicalDate("A", "manual")).contains(T0.plusSeconds(90));
+        assertThat(store.latestLogicalDate("A", "backfill")).contains(T0.plusSeconds(20));
+        assertThat(store.latestLogicalDate("A", "s3")).isEmpty();
+        assertThat(store.latestLogicalDate("B", "scheduled")).contains(T0.plusSeconds(100));
+        assertThat(store.latestLogicalDate("C", "scheduled")).isEmpty();
+        // A prefix is a prefix, not a pattern.
+        assertThat(store.latestLogicalDate("A", "sched%")).isEmpty();
+        assertThat(store.latestLogicalDate("A", "_cheduled")).isEmpty();
+    }
+
+    @Test
+    void instancesAreOrderedByTaskIdThenMapIndex() {
+        Dag dag = simpleDag("d", "a");
+        store.view(dag, "r1");
+        List<TaskInstance> all = new ArrayList<>();
+        for (int i : new int[] {10, 2, -1, 0, 1}) {
+            all.add(ti("r1", "m", i, TaskState.NONE, 1, 1));
+        }
+        all.add(ti("r1", "b", TaskState.NONE, 1));
+        all.add(ti("r1", "a_z", TaskState.NONE, 1));
+        all.add(ti("r1", "a", TaskState.NONE, 1));
+        store.apply(decision(newRun("d", "r1", RunState.RUNNING, T0, 1), all));
+        store.apply(decision(newRun("d", "r2", RunState.RUNNING, T0, 1), List.of(ti("r2", "a", TaskState.NONE, 1))));
+        assertThat(store.instances("r1")).extracting(t -> t.key().toString())
+                .containsExactly("a", "a_z", "b", "m", "m[0]", "m[1]", "m[2]", "m[10]");
+        assertThat(store.instances("r2")).hasSize(1);
+        assertThat(store.instances("nope")).isEmpty();
+    }
+
+    // ---- timers ----
+
+    @Test
+    void timersFromDecisionsAreDueInOrderWithALimit() {
+        createR1();
+        Timer t1 = timer("r1", "a", 1, T0.plusSeconds(10));
+        Timer t2 = timer("r1", "b", 1, T0.plusSeconds(5));
+        Timer t3 = new Timer("r1", new TaskKey("c", 3), 2, T0.plusSeconds(20), Timer.Kind.RESCHEDULE);
+        Timer t4 = new Timer("r1", TaskKey.of("c"), 0, T0.plusSeconds(3600), Timer.Kind.SLA);
+        store.apply(decision(null, List.of(), Map.of(), List.of(t1, t2)));
+        store.apply(decision(null, List.of(), Map.of(), List.of(t3, t4)));
+        assertThat(store.dueTimers(T0, 10)).isEmpty();
+        assertThat(store.dueTimers(T0.plusSeconds(10), 10)).containsExactly(t2, t1);
+        assertThat(store.dueTimers(T0.plusSeconds(20), 10)).containsExactly(t2, t1, t3);
+        assertThat(store.dueTimers(T0.plusSeconds(20), 2)).containsExactly(t2, t1);
+        assertThat(store.dueTimers(Instant.MAX, 10)).containsExactly(t2, t1, t3, t4);
+        store.deleteTimer(t1);
+        store.deleteTimer(t1);
+        store.deleteTimer(timer("r1", "never", 1, T0));
+        assertThat(store.dueTimers(Instant.MAX, 10)).containsExactly(t2, t3, t4);
+        store.apply(decision(null, List.of(), Map.of(), List.of(t2)));
+        assertThat(store.dueTimers(Instant.MAX, 10)).containsExactly(t2, t3, t4);
+    }
+
+    @Test
+    void timersThatDifferOnlyInFireTimeAreDistinct() {
+        createR1();
+        Timer a = timer("r1", "a", 1, T0.plusSeconds(1));
+        Timer b = timer("r1", "a", 1, T0.plusSeconds(2));
+        store.apply(decision(null, List.of(), Map.of(), List.of(a, b)));
+        assertThat(store.dueTimers(Instant.MAX, 10)).containsExactly(a, b);
+        store.deleteTimer(a);
+        assertThat(store.dueTimers(Instant.MAX, 10)).containsExactly(b);
+    }
+
+    // ---- payloads ----
+
+    @Test
+    void unicodeAndLargeOutputsRoundTrip() {
+        createR1();
+        String unicode = "{\"s\":\"h\u00e9llo w\u00f6rld \u65e5\u672c\u8a9e \ud83d\ude80\ud83c\udf89 e\u0301 \u202eltr\"}";
+        StringBuilder big = new StringBuilder(1_048_600);
+        big.append('"');
+        Random r = new Random(1);
+        while (big.length() < 1_048_576) {
+            big.append((char) ('a' + r.nextInt(26)));
+            if (r.nextInt(50) == 0) {
+                big.append("\u00e9\ud83d\ude00");
+            }
+        }
+        big.append('"');
+        String large = big.toString();
+        store.apply(decision(null, List.of(
+                ti("r1", "a", TaskState.NONE, 1).withResult(unicode, "err \u2603").withVersion(2),
+                ti("r1", "b", TaskState.NONE, 1).withResult(large, null).withVersion(2))));
+        List<TaskInstance> got = store.instances("r1");
+        assertThat(got.get(0).outputJson()).isEqualTo(unicode);
+        assertThat(got.get(0).error()).isEqualTo("err \u2603");
+        assertThat(got.get(1).outputJson()).isEqualTo(large);
+        assertThat(got.get(1).outputJson()).hasSize(large.length());
+        assertThat(store.view(simpleDag("d", "a", "b", "c"), "r1").instance(TaskKey.of("b")).outputJson())
+                .isEqualTo(large);
+    }
+
+    // ---- end to end through the engine ----
+
+    /**
+     * 200 tasks: a branch with a chosen and a skipped side, a mapped task with a flaky instance, a pool, tasks that
+     * fail once and then succeed, one task that fails for good, and joins with several trigger rules.
+     */
+    protected static Dag bigDag() {
+        DagBuilder b = DagBuilder.dag("big").pool("api", 3).maxActiveTasks(8);
+        b.task("start", t -> t.command("x").priorityWeight(5));
+        b.task("choose", t -> t.command("x").branch(true).upstream("start"));
+        b.task("left", t -> t.command("x").upstream("choose"));
+        b.task("right", t -> t.command("x").upstream("choose"));
+        List<String> lefts = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            int p = i % 3;
+            b.task("l" + i, t -> t.command("x").upstream("left").priorityWeight(p));
+            b.task("r" + i, t -> t.command("x").upstream("right"));
+            lefts.add("l" + i);
+        }
+        b.task("mapper", t -> t.command("x").upstream("start").retries(2)
+                .expand(java.util.stream.IntStream.range(0, 25).boxed().toList()));
+        List<String> flaky = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            b.task("f" + i, t -> t.command("x").upstream("start").retries(2).pool("api"));
+            flaky.add("f" + i);
+        }
+        List<String> joinUp = new ArrayList<>(lefts);
+        joinUp.add("mapper");
+        b.task("join", t -> t.command("x").upstream(joinUp).triggerRule(TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS));
+        b.task("final", t -> t.command("x").upstream(flaky).triggerRule(TriggerRule.ALL_DONE));
+        String prev = "join";
+        for (int i = 0; i < 33; i++) {
+            String id = "p" + i;
+            String up = prev;
+            b.task(id, t -> t.command("x").upstream(up));
+            prev = id;
+        }
+        Dag dag = b.build();
+        assertThat(dag.tasks()).hasSize(200);
+        return dag;
+    }
+
+    /** Deterministic outcomes: f3/f11 fail once, f7 always fails, mapper[4] fails once, choose picks "left". */
+    protected static Function<Dispatch, Event> bigDagOutcomes() {
+        return x -> {
+            String id = x.task().taskId();
+            int n = x.tryNumber();
+            if (id.equals("choose")) {
+                return new Event.BranchChosen(x.task(), n, List.of("left"));
+            }
+            if (id.equals("f7") || ((id.equals("f3") || id.equals("f11")) && n == 1)
+                    || (id.equals("mapper") && x.task().mapIndex() == 4 && n == 1)) {
+                return new Event.TaskFailed(x.task(), n, "flaky " + id, true);
+            }
+            return new Event.TaskSucceeded(x.task(), n, "{\"task\":\"" + x.task() + "\",\"try\":" + n + "}");
+        };
+    }
+
+    private static List<String> outcome(StateStore s, String runId) {
+        return s.instances(runId).stream().map(t -> t.key() + " " + t.state().airflowName() + " try=" + t.tryNumber()
+                + " out=" + t.outputJson() + " up=" + t.upstream()).toList();
+    }
+
+    @Test
+    void drivesA200TaskDagToTheSameEndAsTheInMemoryStore() {
+        Dag dag = bigDag();
+        RunDriver reference = new RunDriver(dag, new InMemoryStateStore(), T0, new Random(42));
+        reference.start("r1");
+        DagRun expected = reference.runToEnd("r1", bigDagOutcomes());
+
+        RunDriver driver = new RunDriver(dag, store, T0, new Random(42));
+        driver.start("r1");
+        DagRun got = driver.runToEnd("r1", bigDagOutcomes());
+
+        // f7 fails for good, but it is no leaf: "final" (all_done) and p32 succeed, the r* leaves are skipped.
+        assertThat(expected.state()).isEqualTo(RunState.SUCCESS);
+        assertThat(got).isEqualTo(expected);
+        assertThat(outcome(store, "r1")).containsExactlyElementsOf(outcome(reference.store(), "r1"));
+        assertThat(store.instances("r1")).containsExactlyElementsOf(reference.store().instances("r1"));
+        assertThat(driver.maxDispatchesPerTry()).isEqualTo(1);
+        assertThat(store.poolUsed("api")).isZero();
+        assertThat(store.dueTimers(Instant.MAX, 10)).isEmpty();
+
+        Map<String, TaskState> states = store.instances("r1").stream()
+                .collect(Collectors.toMap(t -> t.key().toString(), TaskInstance::state));
+        assertThat(states.get("r0")).isEqualTo(TaskState.SKIPPED);
+        assertThat(states.get("l59")).isEqualTo(TaskState.SUCCESS);
+        assertThat(states.get("f7")).isEqualTo(TaskState.FAILED);
+        assertThat(states.get("f3")).isEqualTo(TaskState.SUCCESS);
+        assertThat(states.get("mapper")).isEqualTo(TaskState.REMOVED);
+        assertThat(states.get("mapper[24]")).isEqualTo(TaskState.SUCCESS);
+        assertThat(states.get("final")).isEqualTo(TaskState.SUCCESS);
+        assertThat(states.get("p32")).isEqualTo(TaskState.SUCCESS);
+        assertThat(store.view(dag, "r1").instance(TaskKey.of("f3")).tryNumber()).isEqualTo(2);
+        assertThat(store.view(dag, "r1").instance(new TaskKey("mapper", 4)).tryNumber()).isEqualTo(2);
+    }
+
+    // ---- concurrency ----
+
+    /** Sends one event, deciding again on fresh state whenever a conditional write loses a race. */
+    private static Decision sendWithRetry(StateStore s, Engine engine, String runId, Event e, Instant now,
+                                          Random random, AtomicInteger conflicts) {
+        for (int attempt = 0; attempt < 10_000; attempt++) {
+            Decision d = engine.decide(s.view(engine.dag(), runId), e, now, random);
+            try {
+                s.apply(d);
+                return d;
+            } catch (ConcurrentUpdateException ex) {
+                conflicts.incrementAndGet();
+            }
+        }
+        throw new AssertionError("no progress for " + e);
+    }
+
+    /**
+     * Drives one run from {@code threads} threads per store in {@code stores}: every thread takes dispatches, due
+     * timers and ticks from shared queues and applies the resulting decisions with retry-on-conflict. Returns the
+     * number of conflicts seen.
+     */
+    protected static int driveConcurrently(List<StateStore> stores, int threadsPerStore, Dag dag, String runId,
+                                           Function<Dispatch, Event> outcomes,
+                                           Map<String, AtomicInteger> dispatchCount) throws InterruptedException {
+        Engine engine = new Engine(dag);
+        AtomicInteger conflicts = new AtomicInteger();
+        ConcurrentLinkedQueue<Dispatch> pending = new ConcurrentLinkedQueue<>();
+        AtomicInteger busy = new AtomicInteger();
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        Decision first = sendWithRetry(stores.get(0), engine, runId,
+                new Event.RunRequested(runId, RunType.MANUAL, T0, T0, T0, null, "v1"), T0, new Random(1), conflicts);
+        record(first, pending, dispatchCount);
+        List<Thread> threads = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        int n = 0;
+        for (StateStore s : stores) {
+            for (int i = 0; i < threadsPerStore; i++) {
+                Random random = new Random(n++);
+                Thread t = new Thread(() -> {
+                    try {
+                        while (System.nanoTime() < deadline) {
+                            busy.incrementAndGet();
+                            try {
+                                Dispatch x = pending.poll();
+                                if (x != null) {
+                                    record(sendWithRetry(s, engine, runId, new Event.TaskStarted(x.task(), x.tryNumber()),
+                                            T0, random, conflicts), pending, dispatchCount);
+                                    record(sendWithRetry(s, engine, runId, outcomes.apply(x), T0, random, conflicts),
+                                            pending, dispatchCount);
+                                    continue;
+                                }
+                                List<Timer> due = s.dueTimers(Instant.MAX, 1);
+                                if (!due.isEmpty()) {
+                                    Timer tm = due.get(0);
+                                    s.deleteTimer(tm);
+                                    record(sendWithRetry(s, engine, runId,
+                                            new Event.TimerFired(tm.task(), tm.tryNumber(), tm.kind()), T0, random,
+                                            conflicts), pending, dispatchCount);
+                                    continue;
+                                }
+                            } finally {
+                                busy.decrementAndGet();
+                            }
+                            if (s.run(runId).orElseThrow().state().isTerminal() && pending.isEmpty()
+                                    && busy.get() == 0) {
+                                return;
+                            }
+                            Thread.onSpinWait();
+                        }
+                        errors.add(new AssertionError("run did not finish in time"));
+                    } catch (Throwable ex) {
+                        errors.add(ex);
+                    }
+                }, "driver-" + n);
+                threads.add(t);
+                t.start();
+            }
+        }
+        for (Thread t : threads) {
+            t.join(Duration.ofSeconds(150).toMillis());
+        }
+        if (!errors.isEmpty()) {
+            AssertionError e = new AssertionError("driver thread failed: " + errors.get(0), errors.get(0));
+            errors.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
+        return conflicts.get();
+    }
+
+    private static void record(Decision d, ConcurrentLinkedQueue<Dispatch> pending,
+                               Map<String, AtomicInteger> dispatchCount) {
+        for (Dispatch x : d.dispatches()) {
+            dispatchCount.computeIfAbsent(x.runId() + "/" + x.task() + "/" + x.tryNumber(),
+                    k -> new AtomicInteger()).incrementAndGet();
+            pending.add(x);
+        }
+    }
+
+    /** A wide fan-out with a pool, retries and joins, for concurrent drivers. */
+    protected static Dag concurrentDag() {
+        DagBuilder b = DagBuilder.dag("conc").pool("p", 3).maxActiveTasks(12);
+        b.task("start", t -> t.command("x"));
+        List<String> mids = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            int idx = i;
+            b.task("t" + i, t -> {
+                t.command("x").upstream("start").retries(2);
+                if (idx % 4 == 0) {
+                    t.pool("p");
+                }
+            });
+            mids.add("t" + i);
+        }
+        b.task("join", t -> t.command("x").upstream(mids));
+        b.task("mapped", t -> t.command("x").upstream("join").retries(1).expand(List.of("a", "b", "c", "d", "e", "f")));
+        b.task("end", t -> t.command("x").upstream("mapped"));
+        return b.build();
+    }
+
+    /** Tasks t(i%7==0) fail on their first try; mapped[2] fails on its first try. */
+    protected static Function<Dispatch, Event> concurrentOutcomes() {
+        return x -> {
+            String id = x.task().taskId();
+            boolean failOnce = (id.startsWith("t") && Integer.parseInt(id.substring(1)) % 7 == 0)
+                    || (id.equals("mapped") && x.task().mapIndex() == 2);
+            if (failOnce && x.tryNumber() == 1) {
+                return new Event.TaskFailed(x.task(), x.tryNumber(), "once", true);
+            }
+            return new Event.TaskSucceeded(x.task(), x.tryNumber(), "\"" + x.task() + "#" + x.tryNumber() + "\"");
+        };
+    }
+
+    /** Asserts the end state of a run of {@link #concurrentDag()} driven with {@link #concurrentOutcomes()}. */
+    protected static void assertConcurrentRunComplete(StateStore s, String runId,
+                                                      Map<String, AtomicInteger> dispatchCount) {
+        DagRun run = s.run(runId).orElseThrow();
+        assertThat(run.state()).isEqualTo(RunState.SUCCESS);
+        assertThat(run.unfinished()).isZero();
+        assertThat(run.activeTasks()).isZero();
+        assertThat(s.poolUsed("p")).isZero();
+        List<TaskInstance> all = s.instances(runId);
+        assertThat(all).hasSize(64 + 6);
+        for (TaskInstance t : all) {
+            String id = t.taskId();
+            if (id.equals("mapped") && t.mapIndex() < 0) {
+                assertThat(t.state()).isEqualTo(TaskState.REMOVED);
+                continue;
+            }
+            assertThat(t.state()).as(t.key().toString()).isEqualTo(TaskState.SUCCESS);
+            boolean failOnce = (id.startsWith("t") && Integer.parseInt(id.substring(1)) % 7 == 0)
+                    || (id.equals("mapped") && t.mapIndex() == 2);
+            int tries = failOnce ? 2 : 1;
+            assertThat(t.tryNumber()).as(t.key().toString()).isEqualTo(tries);
+            assertThat(t.outputJson()).isEqualTo("\"" + t.key() + "#" + tries + "\"");
+        }
+        TaskInstance join = all.stream().filter(t -> t.taskId().equals("join")).findFirst().orElseThrow();
+        assertThat(join.upstream()).isEqualTo(new UpstreamCounts(60, 0, 0, 0, 0));
+        TaskInstance end = all.stream().filter(t -> t.taskId().equals("end")).findFirst().orElseThrow();
+        assertThat(end.upstream()).isEqualTo(new UpstreamCounts(6, 0, 0, 0, 0));
+        // Every try dispatched exactly once: 63 unmapped + 6 mapped instances, plus 9 + 1 second tries.
+        assertThat(dispatchCount.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
+        assertThat(dispatchCount).hasSize(63 + 6 + 9 + 1);
+        assertThat(s.dueTimers(Instant.MAX, 10)).isEmpty();
+    }
+
+    @Test
+    void fourThreadsDrivingOneRunNeverLoseATransition() throws InterruptedException {
+        Dag dag = concurrentDag();
+        Map<String, AtomicInteger> dispatchCount = new ConcurrentHashMap<>();
+        driveConcurrently(List.of(store), 4, dag, "r1", concurrentOutcomes(), dispatchCount);
+        assertConcurrentRunComplete(store, "r1", dispatchCount);
+    }
+}
