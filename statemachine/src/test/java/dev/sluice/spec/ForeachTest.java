@@ -173,6 +173,7 @@ class ForeachTest {
         Path dagFile = Files.writeString(dir.resolve("gen.yaml"), """
                 dag_id: gen
                 tasks:
+                  - {task_id: start, empty: true}
                   - foreach_file: bad.yaml
                     tasks: [{task_id: "x_{{ item }}", empty: true}]
                 """);
