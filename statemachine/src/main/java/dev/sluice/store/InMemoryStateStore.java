@@ -18,7 +18,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -28,7 +27,7 @@ import java.util.TreeSet;
 public final class InMemoryStateStore implements StateStore {
     private final Map<String, String> dagVersions = new HashMap<>();
     private final Map<String, DagRun> runs = new HashMap<>();
-    private final Map<String, TreeMap<TaskKey, TaskInstance>> instances = new HashMap<>();
+    private final Map<String, HashMap<TaskKey, TaskInstance>> instances = new HashMap<>();
     private final Map<String, TreeSet<TaskInstance>> scheduled = new HashMap<>();
     private final Map<String, Comparator<TaskInstance>> orders = new HashMap<>();
     private final Map<String, Integer> pools = new HashMap<>();
@@ -78,7 +77,7 @@ public final class InMemoryStateStore implements StateStore {
         orders.putIfAbsent(runId, Engine.admissionOrder(dag));
         dag.pools().forEach(poolSizes::put);
         DagRun run = runs.get(runId);
-        TreeMap<TaskKey, TaskInstance> byKey = instances.getOrDefault(runId, new TreeMap<>());
+        HashMap<TaskKey, TaskInstance> byKey = instances.getOrDefault(runId, new HashMap<>());
         TreeSet<TaskInstance> waiting = scheduled.get(runId);
         List<TaskInstance> waitingCopy = waiting == null ? List.of() : new ArrayList<>(waiting);
         long running = runs.values().stream()
@@ -128,7 +127,7 @@ public final class InMemoryStateStore implements StateStore {
 
             @Override
             public TaskInstance instance(TaskKey key) {
-                TreeMap<TaskKey, TaskInstance> m = instances.get(runId);
+                HashMap<TaskKey, TaskInstance> m = instances.get(runId);
                 return m == null ? null : m.get(key);
             }
 
@@ -153,7 +152,9 @@ public final class InMemoryStateStore implements StateStore {
 
     @Override
     public synchronized List<TaskInstance> instances(String runId) {
-        return new ArrayList<>(instances.getOrDefault(runId, new TreeMap<>()).values());
+        List<TaskInstance> out = new ArrayList<>(instances.getOrDefault(runId, new HashMap<>()).values());
+        out.sort(Comparator.comparing(TaskInstance::key));
+        return out;
     }
 
     @Override
@@ -168,7 +169,8 @@ public final class InMemoryStateStore implements StateStore {
             }
         }
         for (TaskInstance t : d.instances()) {
-            TaskInstance stored = instances.getOrDefault(t.runId(), new TreeMap<>()).get(t.key());
+            HashMap<TaskKey, TaskInstance> m = instances.get(t.runId());
+            TaskInstance stored = m == null ? null : m.get(t.key());
             long expected = t.version() - 1;
             if (stored == null ? expected != 0 : stored.version() != expected) {
                 throw new ConcurrentUpdateException("task " + t.key() + " of " + t.runId() + " changed");
@@ -185,7 +187,7 @@ public final class InMemoryStateStore implements StateStore {
             runs.put(d.run().runId(), d.run());
         }
         for (TaskInstance t : d.instances()) {
-            TreeMap<TaskKey, TaskInstance> m = instances.computeIfAbsent(t.runId(), k -> new TreeMap<>());
+            HashMap<TaskKey, TaskInstance> m = instances.computeIfAbsent(t.runId(), k -> new HashMap<>());
             TaskInstance old = m.put(t.key(), t);
             Comparator<TaskInstance> order = orders.get(t.runId());
             TreeSet<TaskInstance> waiting = scheduled.computeIfAbsent(t.runId(),
