@@ -69,7 +69,7 @@ public final class Schedule {
         NONE
     }
 
-    /** Never look further than this much wall-clock time around a DST transition (historic shifts are <= 2h). */
+    /** Transitions further than this from a time never matter (historic shifts are <= 2h). */
     private static final Duration DST_WINDOW = Duration.ofHours(3);
     /** Upper bound on intervals returned by {@link #between}, so a typo cannot exhaust memory. */
     public static final int MAX_BACKFILL_INTERVALS = 1_000_000;
@@ -200,9 +200,9 @@ public final class Schedule {
         if (kind != Kind.CRON) {
             return Optional.empty();
         }
-        boolean nearTransition = transitionNear(t);
+        Duration slack = dstSlack(t);
         LocalDateTime local = wall(t);
-        LocalDateTime cursor = nearTransition ? local.minus(DST_WINDOW) : local;
+        LocalDateTime cursor = slack != null ? local.minus(slack) : local;
         Instant best = null;
         for (int guard = 0; guard < 100_000; guard++) {
             Optional<LocalDateTime> n = naiveNext(cursor);
@@ -210,7 +210,7 @@ public final class Schedule {
                 break;
             }
             LocalDateTime l = n.get();
-            if (best != null && l.isAfter(wall(best).plus(DST_WINDOW))) {
+            if (best != null && l.isAfter(wall(best).plus(slack))) {
                 break;
             }
             for (Instant i : instantsOf(l)) {
@@ -218,7 +218,7 @@ public final class Schedule {
                     best = i;
                 }
             }
-            if (best != null && !nearTransition) {
+            if (best != null && slack == null) {
                 break;
             }
             cursor = l;
@@ -231,9 +231,9 @@ public final class Schedule {
         if (kind != Kind.CRON) {
             return Optional.empty();
         }
-        boolean nearTransition = transitionNear(t);
+        Duration slack = dstSlack(t);
         LocalDateTime local = wall(t);
-        LocalDateTime cursor = nearTransition ? local.plus(DST_WINDOW) : local.plusNanos(1);
+        LocalDateTime cursor = slack != null ? local.plus(slack) : local.plusNanos(1);
         Instant best = null;
         for (int guard = 0; guard < 100_000; guard++) {
             Optional<LocalDateTime> p = naivePrevious(cursor);
@@ -241,7 +241,7 @@ public final class Schedule {
                 break;
             }
             LocalDateTime l = p.get();
-            if (best != null && l.isBefore(wall(best).minus(DST_WINDOW))) {
+            if (best != null && l.isBefore(wall(best).minus(slack))) {
                 break;
             }
             for (Instant i : instantsOf(l)) {
@@ -249,7 +249,7 @@ public final class Schedule {
                     best = i;
                 }
             }
-            if (best != null && !nearTransition) {
+            if (best != null && slack == null) {
                 break;
             }
             cursor = l;
@@ -283,12 +283,22 @@ public final class Schedule {
     }
 
     /**
-     * Is there an offset transition near {@code t}? Only then can a fire's wall-clock time lie outside the plain
-     * search window (a repeated hour, or a gap time shifted forward), so only then is a wider search needed.
+     * The size of an offset transition within twice its size of {@code t}, or null. Only there can a fire's
+     * wall-clock time lie outside the plain search (a repeated hour, or a gap time shifted forward), so only there
+     * does the search widen by that much.
      */
-    private boolean transitionNear(Instant t) {
-        ZoneOffsetTransition tr = rules.previousTransition(t.plus(DST_WINDOW).plus(DST_WINDOW));
-        return tr != null && tr.getInstant().isAfter(t.minus(DST_WINDOW).minus(DST_WINDOW));
+    private Duration dstSlack(Instant t) {
+        Duration slack = null;
+        ZoneOffsetTransition tr = rules.nextTransition(t.minus(DST_WINDOW));
+        while (tr != null && !tr.getInstant().isAfter(t.plus(DST_WINDOW))) {
+            Duration d = tr.getDuration().abs();
+            if (Duration.between(t, tr.getInstant()).abs().compareTo(d.multipliedBy(2)) <= 0
+                    && (slack == null || d.compareTo(slack) > 0)) {
+                slack = d;
+            }
+            tr = rules.nextTransition(tr.getInstant());
+        }
+        return slack;
     }
 
     /** The instants at which the wall-clock fire time {@code l} fires (see the class comment on DST). */

@@ -172,8 +172,17 @@ public final class TemplateRenderer {
         return result.getOutput();
     }
 
+    private static final Pattern UNKNOWN_TOKEN = Pattern.compile("Unknown token found: (.*)$");
+
     private static String describe(TemplateError e) {
         String msg = e.getMessage() == null ? e.getReason().toString() : e.getMessage();
+        Matcher unknown = UNKNOWN_TOKEN.matcher(msg);
+        if (unknown.find()) {
+            String token = unknown.group(1).trim();
+            msg = token.matches("[A-Za-z_][A-Za-z0-9_.]*")
+                    ? "undefined variable '" + token + "'"
+                    : "undefined variable or filter in '" + token + "'";
+        }
         if (e.getReason() == TemplateError.ErrorReason.UNKNOWN && e.getFieldName() != null
                 && !msg.contains(e.getFieldName())) {
             msg = "unknown variable '" + e.getFieldName() + "': " + msg;

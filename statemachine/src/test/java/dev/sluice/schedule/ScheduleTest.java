@@ -275,6 +275,20 @@ class ScheduleTest {
     }
 
     @Test
+    void everyMinuteCronFiresEveryRealMinuteAcrossBothTransitions() {
+        Schedule s = Schedule.parse("* * * * *", BERLIN);
+        for (String from : new String[]{"2024-03-30T23:30:00Z", "2024-10-26T23:30:00Z"}) {
+            Instant cur = t(from);
+            for (int i = 0; i < 180; i++) {
+                Instant next = s.nextFire(cur).orElseThrow();
+                assertThat(next).isEqualTo(cur.plusSeconds(60));
+                assertThat(s.previousFire(next)).contains(cur);
+                cur = next;
+            }
+        }
+    }
+
+    @Test
     void dstAwareStartDateAlignment() {
         // start_date 2024-03-31 02:30 Berlin does not exist: it moves forward to 03:30 CEST like the cron fire.
         Dag d = dag("30 2 * * *", BERLIN, LocalDateTime.of(2024, 3, 31, 2, 30)).catchup(true).build();

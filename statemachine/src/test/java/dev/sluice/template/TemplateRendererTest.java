@@ -106,10 +106,10 @@ class TemplateRendererTest {
     void undefinedVariablesFailWithTheirName() {
         assertThatThrownBy(() -> R.renderCommand("echo {{ dss }}", ctx()))
                 .isInstanceOf(TemplateException.class)
-                .hasMessageContaining("dss")
+                .hasMessageContaining("undefined variable 'dss'")
                 .hasMessageContaining("echo {{ dss }}");
         assertThatThrownBy(() -> R.renderText("{{ params.nope }}", ctx()))
-                .isInstanceOf(TemplateException.class).hasMessageContaining("nope");
+                .isInstanceOf(TemplateException.class).hasMessageContaining("undefined variable 'params.nope'");
     }
 
     @Test
