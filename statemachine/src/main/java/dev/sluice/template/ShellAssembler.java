@@ -21,6 +21,9 @@ import java.util.List;
  * </ul>
  * Contexts where no quoting is reliable are rejected with a {@link TemplateException}: backticks, {@code ${...}},
  * {@code $'...'}, heredoc bodies and right after a backslash. Use an environment variable or {@code | raw} there.
+ * A template whose quotes or {@code $(} do not balance is rejected too, since its context cannot be known.
+ * Known limitation: an unparenthesised {@code case} pattern ({@code a)}) inside {@code $( )} ends the substitution
+ * for this lexer (as in old shells); write {@code (a)} there.
  */
 final class ShellAssembler {
 
