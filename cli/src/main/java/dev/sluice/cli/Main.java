@@ -25,7 +25,11 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             ValidateCommand.class,
             DagsCommand.class,
-            // run, runs, tasks, backfill, scheduler: add here.
+            RunCommand.class,
+            RunsCommand.class,
+            TasksCommand.class,
+            BackfillCommand.class,
+            SchedulerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

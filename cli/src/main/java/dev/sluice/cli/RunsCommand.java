@@ -1,0 +1,128 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.cli.local.RunReport;
+import dev.sluice.cli.local.Workspace;
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Json;
+import dev.sluice.model.Dag;
+import dev.sluice.store.StateStore;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "runs", description = "List, inspect and resume runs in the local database.",
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Resume.class})
+final class RunsCommand extends CliCommand {
+    @Override
+    protected int run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: list, show or resume");
+    }
+
+    static DagRun find(StateStore store, String runId) {
+        return store.run(runId).orElseThrow(() -> CliException.invalid("no run " + runId
+                + " in " + Workspace.current().dbFile() + "; list runs with './sluice runs list'"));
+    }
+
+    @Command(name = "list", description = "Runs, newest first.")
+    static final class ListRuns extends CliCommand {
+        @Option(names = "--dag", paramLabel = "DAG", description = "Only runs of this DAG.")
+        String dag;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most N runs (default 50).")
+        int limit = 50;
+
+        @Option(names = "--json", description = "A JSON array on stdout.")
+        boolean json;
+
+        @Override
+        protected int run() {
+            try (StateStore store = Workspace.current().openStore()) {
+                List<DagRun> runs = store.runs(dag, Math.max(1, limit));
+                if (json) {
+                    ArrayNode arr = Json.MAPPER.createArrayNode();
+                    for (DagRun r : runs) {
+                        ObjectNode o = arr.addObject();
+                        o.put("dagId", r.dagId());
+                        o.put("runId", r.runId());
+                        o.put("logicalDate", r.logicalDate().toString());
+                        o.put("state", r.state().airflowName());
+                        o.put("startedAt", r.startedAt() == null ? null : r.startedAt().toString());
+                        o.put("endedAt", r.endedAt() == null ? null : r.endedAt().toString());
+                    }
+                    out().println(arr.toString());
+                    return ExitCodes.OK;
+                }
+                if (runs.isEmpty()) {
+                    out().println("no runs" + (dag == null ? "" : " of " + dag) + " yet; start one with "
+                            + "'./sluice run FILE'");
+                    return ExitCodes.OK;
+                }
+                String fmt = "%-45s  %-30s  %-8s  %-20s  %s%n";
+                out().printf(Locale.ROOT, fmt, "run_id", "dag_id", "state", "logical_date", "duration");
+                for (DagRun r : runs) {
+                    out().printf(Locale.ROOT, fmt, r.runId(), r.dagId(), r.state().airflowName(), r.logicalDate(),
+                            RunReport.duration(r.startedAt(), r.endedAt()));
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "show", description = "One run and its task instances (the same JSON as 'run --json').")
+    static final class Show extends CliCommand {
+        @Parameters(index = "0", paramLabel = "RUN_ID")
+        String runId;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        protected int run() {
+            try (StateStore store = Workspace.current().openStore()) {
+                DagRun run = find(store, runId);
+                Dag dag = run.dagVersion() == null ? null
+                        : Workspace.pinnedDag(store, run.dagId(), run.dagVersion());
+                var tasks = RunReport.visible(dag, store.instances(runId));
+                if (json) {
+                    RunReport.printJson(out(), run, tasks);
+                } else {
+                    out().println(run.dagId() + " " + run.runId() + " (logical date " + run.logicalDate() + ")");
+                    RunReport.printGrid(out(), run, tasks, Execution.isTerminal());
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "resume", description = {
+            "Continue a run that was interrupted (Ctrl-C, a crash, kill -9) or whose tasks were cleared.",
+            "Finished tasks are not run again; tries that were cut off run again under the same try number."})
+    static final class Resume extends CliCommand {
+        @Parameters(index = "0", paramLabel = "RUN_ID")
+        String runId;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+
+        @Mixin
+        Execution.Opts opts = new Execution.Opts();
+
+        @Override
+        protected int run() {
+            Workspace ws = Workspace.current();
+            try (StateStore store = ws.openStore()) {
+                DagRun run = find(store, runId);
+                Dag dag = Workspace.pinnedDag(store, run.dagId(), run.dagVersion());
+                if (!json) {
+                    out().println("resuming " + runId + " of " + dag.dagId() + " (" + run.state().airflowName() + ")");
+                }
+                return Execution.executeWithReport(this, store, dag, ws, opts, runId, json, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,371 @@
+package dev.sluice.cli.local;
+
+import dev.sluice.cli.exec.Attempt;
+import dev.sluice.cli.exec.Outcome;
+import dev.sluice.cli.exec.TaskExecutor;
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Decision;
+import dev.sluice.engine.Dispatch;
+import dev.sluice.engine.Engine;
+import dev.sluice.engine.Event;
+import dev.sluice.engine.Notification;
+import dev.sluice.engine.RunView;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.engine.TaskKey;
+import dev.sluice.engine.Timer;
+import dev.sluice.model.Dag;
+import dev.sluice.state.TaskState;
+import dev.sluice.store.ConcurrentUpdateException;
+import dev.sluice.store.StateStore;
+import dev.sluice.template.TemplateRenderer;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+/**
+ * Executes one run on this machine: the engine decides, the store records each decision in one transaction, and a
+ * bounded worker pool runs the tasks. The calling thread is the only writer; workers report back through a queue.
+ *
+ * <p>A run survives the process: every finished try is committed before the next decision, so after a crash or
+ * Ctrl-C, {@link #execute} on the same run id continues from the stored state. Tries that were cut off are run
+ * again under the same try number (they are rescheduled, which does not use up a retry).
+ */
+public final class LocalRunner {
+    /** How long the loop sleeps at most when idle, so pool slots freed by other processes are noticed. */
+    private static final long IDLE_TICK_MILLIS = 500;
+
+    public record Options(int parallelism, boolean noDelay, Path logsDir) {
+        public Options {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("--parallelism must be at least 1, got " + parallelism);
+            }
+        }
+    }
+
+    /** Told about every task state change and about the run's end, on the runner's thread. */
+    public interface Listener {
+        void taskChanged(TaskInstance before, TaskInstance after, Instant at);
+
+        default void runChanged(DagRun run) {
+        }
+    }
+
+    /** How {@link #execute} ended. */
+    public enum Ending { FINISHED, INTERRUPTED }
+
+    private final StateStore store;
+    private final Dag dag;
+    private final Engine engine;
+    private final TaskExecutor executor;
+    private final Options options;
+    private final Listener listener;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final AttemptFactory attempts;
+    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final List<Timer> timers = new ArrayList<>();
+    private final Map<TaskKey, Integer> inFlight = new HashMap<>();
+    private volatile Thread loopThread;
+
+    public LocalRunner(StateStore store, Dag dag, TaskExecutor executor, Options options, Listener listener) {
+        this(store, dag, executor, options, listener, Clock.systemUTC(), new SecureRandom());
+    }
+
+    public LocalRunner(StateStore store, Dag dag, TaskExecutor executor, Options options, Listener listener,
+                       Clock clock, RandomGenerator random) {
+        this.store = store;
+        this.dag = dag;
+        this.engine = new Engine(dag);
+        this.executor = executor;
+        this.options = options;
+        this.listener = listener;
+        this.clock = clock;
+        this.random = random;
+        this.attempts = new AttemptFactory(dag, store, options.logsDir(), new TemplateRenderer());
+    }
+
+    /** A try that a worker could not finish because the runner is stopping. */
+    private record Interrupted(TaskKey task, int tryNumber) {
+    }
+
+    /** Asks a running {@link #execute} to stop: running tries are killed and rescheduled, nothing is lost. */
+    public void stop() {
+        stopping.set(true);
+        Thread t = loopThread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    /** Applies one event outside of {@link #execute} (creating a run, clearing tasks). */
+    public Decision send(String runId, Event event) {
+        Decision d = decideAndApply(runId, event);
+        // Dispatches made here are picked up by execute(), which re-dispatches queued instances it finds.
+        return d;
+    }
+
+    /**
+     * Runs until the run reaches a terminal state, or until {@link #stop()}. Queued or running instances found at
+     * the start belong to a process that is gone; they are rescheduled and run again.
+     */
+    public Ending execute(String runId) {
+        return execute(runId, null);
+    }
+
+    /**
+     * As {@link #execute(String)}, first applying {@code first} (typically the {@link Event.RunRequested} that
+     * creates the run), so its dispatches go straight to the workers.
+     */
+    public Ending execute(String runId, Event first) {
+        loopThread = Thread.currentThread();
+        ExecutorService workers = Executors.newFixedThreadPool(options.parallelism(), daemonThreads(runId));
+        try {
+            recover(runId, workers);
+            if (first != null) {
+                apply(runId, first, workers);
+            }
+            while (true) {
+                DagRun run = store.run(runId).orElseThrow();
+                if (run.state().isTerminal()) {
+                    break;
+                }
+                if (stopping.get()) {
+                    return shutdown(runId, workers);
+                }
+                Object msg;
+                try {
+                    msg = inbox.poll(waitMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    return shutdown(runId, workers);
+                }
+                if (msg == null) {
+                    fireDueTimers(runId, workers);
+                    if (inFlight.isEmpty() && !hasDueTimers()) {
+                        apply(runId, new Event.Tick(), workers);
+                    }
+                    continue;
+                }
+                handle(runId, msg, workers);
+                fireDueTimers(runId, workers);
+            }
+            cleanupTimers();
+            return Ending.FINISHED;
+        } finally {
+            workers.shutdownNow();
+            loopThread = null;
+        }
+    }
+
+    private void handle(String runId, Object msg, ExecutorService workers) {
+        if (msg instanceof Interrupted i) {
+            inFlight.remove(i.task());
+            apply(runId, new Event.TaskRescheduled(i.task(), i.tryNumber(), clock.instant(), "interrupted"), workers);
+        } else {
+            Event e = (Event) msg;
+            if (!(e instanceof Event.TaskStarted) && e instanceof Event.TaskEvent te) {
+                inFlight.remove(te.task());
+            }
+            apply(runId, e, workers);
+        }
+    }
+
+    /** Re-dispatches work a previous process left behind and loads this run's timers. */
+    private void recover(String runId, ExecutorService workers) {
+        for (Timer t : store.dueTimers(Instant.MAX, Integer.MAX_VALUE)) {
+            if (t.runId().equals(runId)) {
+                timers.add(t);
+            }
+        }
+        if (store.run(runId).isEmpty()) {
+            return;
+        }
+        for (TaskInstance ti : store.instances(runId)) {
+            if (ti.state().isActive()) {
+                apply(runId, new Event.TaskRescheduled(ti.key(), ti.tryNumber(), clock.instant(),
+                        "the process running it stopped; running it again"), workers);
+            }
+        }
+        apply(runId, new Event.Tick(), workers);
+        fireDueTimers(runId, workers);
+    }
+
+    private Ending shutdown(String runId, ExecutorService workers) {
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Apply what the workers finished (a success just before Ctrl-C is kept); cut-off tries are rescheduled.
+        List<Object> left = new ArrayList<>();
+        inbox.drainTo(left);
+        boolean wasInterrupted = Thread.interrupted();
+        for (Object msg : left) {
+            handle(runId, msg, null);
+        }
+        for (Map.Entry<TaskKey, Integer> e : new ArrayList<>(inFlight.entrySet())) {
+            handle(runId, new Interrupted(e.getKey(), e.getValue()), null);
+        }
+        if (wasInterrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return Ending.INTERRUPTED;
+    }
+
+    private long waitMillis() {
+        long wait = IDLE_TICK_MILLIS;
+        Instant now = clock.instant();
+        for (Timer t : timers) {
+            long ms = options.noDelay() && t.kind() != Timer.Kind.SLA ? 0
+                    : t.fireAt().toEpochMilli() - now.toEpochMilli();
+            wait = Math.min(wait, Math.max(0, ms));
+        }
+        return Math.max(wait, 1);
+    }
+
+    private boolean hasDueTimers() {
+        Instant now = clock.instant();
+        for (Timer t : timers) {
+            if (isDue(t, now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isDue(Timer t, Instant now) {
+        return !t.fireAt().isAfter(now) || (options.noDelay() && t.kind() != Timer.Kind.SLA);
+    }
+
+    private void fireDueTimers(String runId, ExecutorService workers) {
+        Instant now = clock.instant();
+        List<Timer> due = new ArrayList<>();
+        for (Timer t : timers) {
+            if (isDue(t, now)) {
+                due.add(t);
+            }
+        }
+        for (Timer t : due) {
+            timers.remove(t);
+            apply(runId, new Event.TimerFired(t.task(), t.tryNumber(), t.kind()), workers);
+            store.deleteTimer(t);
+        }
+    }
+
+    private void cleanupTimers() {
+        for (Timer t : timers) {
+            store.deleteTimer(t);
+        }
+        timers.clear();
+    }
+
+    private void apply(String runId, Event event, ExecutorService workers) {
+        Decision d = decideAndApply(runId, event);
+        timers.addAll(d.timers());
+        if (d.run() != null) {
+            listener.runChanged(d.run());
+        }
+        for (Dispatch x : d.dispatches()) {
+            if (workers == null) {
+                // Stopping: leave it queued; the next execute() re-dispatches it.
+                continue;
+            }
+            submit(runId, x, workers);
+        }
+        for (Notification n : d.notifications()) {
+            if (n instanceof Notification.PoolSlotsFreed) {
+                continue; // other local runs poll every IDLE_TICK_MILLIS
+            }
+        }
+    }
+
+    private Decision decideAndApply(String runId, Event event) {
+        for (int attempt = 1; ; attempt++) {
+            RunView view = store.view(dag, runId);
+            Instant now = clock.instant();
+            Decision d = engine.decide(view, event, now, random);
+            List<TaskInstance[]> changes = new ArrayList<>();
+            for (TaskInstance after : d.instances()) {
+                TaskInstance before = view.instance(after.key());
+                if (before == null || before.state() != after.state()) {
+                    changes.add(new TaskInstance[] {before, after});
+                }
+            }
+            try {
+                store.apply(d);
+            } catch (ConcurrentUpdateException conflict) {
+                if (attempt >= 20) {
+                    throw conflict;
+                }
+                continue; // another process changed a shared pool or the run; decide again on fresh state
+            }
+            for (TaskInstance[] c : changes) {
+                listener.taskChanged(c[0], c[1], now);
+            }
+            return d;
+        }
+    }
+
+    private void submit(String runId, Dispatch x, ExecutorService workers) {
+        DagRun run = store.run(runId).orElseThrow();
+        inFlight.put(x.task(), x.tryNumber());
+        workers.execute(() -> {
+            inbox.add(new Event.TaskStarted(x.task(), x.tryNumber()));
+            Event result;
+            try {
+                Attempt a = attempts.build(run, x);
+                Outcome o = executor.execute(a);
+                if (stopping.get() && (o instanceof Outcome.Failed || o instanceof Outcome.TimedOut)) {
+                    inbox.add(new Interrupted(x.task(), x.tryNumber()));
+                    return;
+                }
+                result = toEvent(x, o);
+            } catch (RuntimeException e) {
+                String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                result = new Event.TaskFailed(x.task(), x.tryNumber(), why, false);
+            }
+            inbox.add(result);
+        });
+    }
+
+    static Event toEvent(Dispatch x, Outcome o) {
+        if (o instanceof Outcome.Succeeded s) {
+            return new Event.TaskSucceeded(x.task(), x.tryNumber(), s.outputJson());
+        } else if (o instanceof Outcome.Failed f) {
+            return new Event.TaskFailed(x.task(), x.tryNumber(), f.error(), f.retryable());
+        } else if (o instanceof Outcome.Skipped s) {
+            return new Event.TaskSkipped(x.task(), x.tryNumber(), s.reason());
+        } else if (o instanceof Outcome.TimedOut t) {
+            return new Event.TaskTimedOut(x.task(), x.tryNumber(), "execution_timeout " + t.after() + " reached");
+        }
+        throw new IllegalStateException("unknown outcome " + o);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String runId) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "sluice-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Why a task state changed, for progress lines; null when nothing to add. */
+    static String reason(TaskInstance after) {
+        return after.state() == TaskState.FAILED || after.state() == TaskState.UP_FOR_RETRY
+                || after.state() == TaskState.SKIPPED ? after.error() : null;
+    }
+}

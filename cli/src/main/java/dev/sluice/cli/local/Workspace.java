@@ -1,0 +1,161 @@
+package dev.sluice.cli.local;
+
+import dev.sluice.cli.CliException;
+import dev.sluice.cli.ExitCodes;
+import dev.sluice.cli.store.SqliteStateStore;
+import dev.sluice.engine.Json;
+import dev.sluice.model.Dag;
+import dev.sluice.model.Problem;
+import dev.sluice.spec.DagLoader;
+import dev.sluice.store.StoreException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The local state folder: {@code .sluice/} in the current directory, or {@code $SLUICE_HOME}. Holds the SQLite
+ * database, the task logs and the run locks.
+ */
+public final class Workspace {
+    private final Path home;
+
+    private Workspace(Path home) {
+        this.home = home;
+    }
+
+    public static Workspace current() {
+        String env = System.getenv(SqliteStateStore.HOME_ENV);
+        return new Workspace(env != null && !env.isBlank() ? Path.of(env) : Path.of(".sluice"));
+    }
+
+    public static Workspace at(Path home) {
+        return new Workspace(home);
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public Path logsDir() {
+        return home.resolve("logs");
+    }
+
+    public Path dbFile() {
+        return home.resolve(SqliteStateStore.FILE_NAME);
+    }
+
+    /** Opens the database, creating the folder; a corrupt or locked file is reported, never overwritten. */
+    public SqliteStateStore openStore() {
+        try {
+            Files.createDirectories(home);
+        } catch (IOException e) {
+            throw CliException.invalid("cannot create " + home + ": " + e.getMessage());
+        }
+        try {
+            return SqliteStateStore.open(dbFile());
+        } catch (StoreException e) {
+            throw new CliException(ExitCodes.INVALID, e.getMessage(), e);
+        }
+    }
+
+    /** Loads a DAG file, failing with every validation error listed. */
+    public static Dag loadDag(Path file) {
+        if (!Files.exists(file)) {
+            throw CliException.invalid(file + ": no such file or directory");
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw CliException.invalid(file + ": not a readable file");
+        }
+        DagLoader.LoadResult r = DagLoader.load(file);
+        if (r.dag() == null) {
+            throw CliException.invalid(file + " is not a valid DAG:\n" + r.problems().stream()
+                    .filter(Problem::isError).map(Problem::toString).collect(Collectors.joining("\n")));
+        }
+        return r.dag();
+    }
+
+    /** Records the DAG's text under its content hash, so a run can be resumed with the version it started with. */
+    public static String pinVersion(dev.sluice.store.StateStore store, Dag dag, Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw CliException.invalid("cannot read " + file + ": " + e.getMessage());
+        }
+        String version = sha256(text).substring(0, 16);
+        Map<String, String> record = new LinkedHashMap<>();
+        record.put("source", file.toAbsolutePath().normalize().toString());
+        record.put("text", text);
+        store.putDagVersion(dag.dagId(), version, Json.write(record));
+        return version;
+    }
+
+    /** The DAG version a run is pinned to. */
+    public static Dag pinnedDag(dev.sluice.store.StateStore store, String dagId, String version) {
+        String stored = store.dagVersion(dagId, version).orElseThrow(() -> CliException.invalid(
+                "the DAG version " + version + " of " + dagId + " is not in the database"));
+        Map<?, ?> record = (Map<?, ?>) Json.toJava(stored);
+        String source = String.valueOf(record.get("source"));
+        DagLoader.LoadResult r = DagLoader.loadString(String.valueOf(record.get("text")), source);
+        if (r.dag() == null) {
+            throw CliException.invalid("the stored version of " + dagId + " no longer loads:\n"
+                    + r.problems().stream().map(Problem::toString).collect(Collectors.joining("\n")));
+        }
+        return r.dag();
+    }
+
+    static String sha256(String text) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Takes the lock that says "this process executes this run". Held until the returned handle is closed or the
+     * process dies (the OS releases it), so a crashed run can be resumed at once.
+     */
+    public AutoCloseable lockRun(String runId) {
+        Path dir = home.resolve("locks");
+        Path file = dir.resolve(runId.replaceAll("[^A-Za-z0-9_.-]", "_") + ".lock");
+        try {
+            Files.createDirectories(dir);
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                ch.close();
+                throw CliException.invalid("run " + runId + " is being executed by another sluice process");
+            }
+            FileLock held = lock;
+            return () -> {
+                held.release();
+                ch.close();
+            };
+        } catch (IOException e) {
+            throw CliException.invalid("cannot lock run " + runId + ": " + e.getMessage());
+        }
+    }
+
+    static List<String> lines(String s) {
+        return s.lines().toList();
+    }
+}
