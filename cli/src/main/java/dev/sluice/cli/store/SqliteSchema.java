@@ -1,0 +1,91 @@
+package dev.sluice.cli.store;
+
+import java.util.List;
+
+/** The embedded database's schema, version 1. Every statement is idempotent (IF NOT EXISTS). */
+final class SqliteSchema {
+    /** The schema this code reads and writes. A database with a higher number was written by a newer Sluice. */
+    static final int VERSION = 1;
+
+    /** {@code PRAGMA application_id} of a Sluice database: "Slcd". Tells our files from other SQLite files. */
+    static final int APPLICATION_ID = 0x536C6364;
+
+    static final List<String> DDL = List.of(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+            """
+            CREATE TABLE IF NOT EXISTS dag_versions (
+              dag_id    TEXT NOT NULL,
+              version   TEXT NOT NULL,
+              spec_text TEXT NOT NULL,
+              PRIMARY KEY (dag_id, version))""",
+            """
+            CREATE TABLE IF NOT EXISTS runs (
+              run_id              TEXT NOT NULL PRIMARY KEY,
+              dag_id              TEXT NOT NULL,
+              run_type            TEXT NOT NULL,
+              logical_date        INTEGER NOT NULL,
+              data_interval_start INTEGER,
+              data_interval_end   INTEGER,
+              state               TEXT NOT NULL,
+              conf_json           TEXT,
+              dag_version         TEXT,
+              queued_at           INTEGER,
+              started_at          INTEGER,
+              ended_at            INTEGER,
+              unfinished          INTEGER NOT NULL,
+              active_tasks        INTEGER NOT NULL,
+              failed_leaves       INTEGER NOT NULL,
+              version             INTEGER NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS runs_by_dag ON runs (dag_id, logical_date)",
+            "CREATE INDEX IF NOT EXISTS runs_by_dag_state ON runs (dag_id, state, logical_date)",
+            "CREATE INDEX IF NOT EXISTS runs_by_date ON runs (logical_date)",
+            // position = the task's place in the DAG's topological order, so waiting instances can be listed in
+            // Engine.admissionOrder without the DAG. Upstream join counters are plain columns.
+            """
+            CREATE TABLE IF NOT EXISTS task_instances (
+              run_id             TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+              task_id            TEXT NOT NULL,
+              map_index          INTEGER NOT NULL,
+              state              TEXT NOT NULL,
+              try_number         INTEGER NOT NULL,
+              max_tries          INTEGER NOT NULL,
+              priority           INTEGER NOT NULL,
+              position           INTEGER NOT NULL,
+              up_success         INTEGER NOT NULL,
+              up_skipped         INTEGER NOT NULL,
+              up_failed          INTEGER NOT NULL,
+              up_upstream_failed INTEGER NOT NULL,
+              up_removed         INTEGER NOT NULL,
+              map_count          INTEGER NOT NULL,
+              item_json          TEXT,
+              output_json        TEXT,
+              error              TEXT,
+              queued_at          INTEGER,
+              started_at         INTEGER,
+              ended_at           INTEGER,
+              deadline           INTEGER,
+              next_attempt_at    INTEGER,
+              version            INTEGER NOT NULL,
+              PRIMARY KEY (run_id, task_id, map_index))""",
+            // Admission reads only this: the run's waiting instances, best first. Partial, so it stays small.
+            """
+            CREATE INDEX IF NOT EXISTS task_instances_waiting
+              ON task_instances (run_id, priority DESC, position, map_index) WHERE state = 'scheduled'""",
+            """
+            CREATE TABLE IF NOT EXISTS pools (
+              name TEXT NOT NULL PRIMARY KEY,
+              used INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0),
+              size INTEGER)""",
+            """
+            CREATE TABLE IF NOT EXISTS timers (
+              fire_at    INTEGER NOT NULL,
+              run_id     TEXT NOT NULL,
+              task_id    TEXT NOT NULL,
+              map_index  INTEGER NOT NULL,
+              try_number INTEGER NOT NULL,
+              kind       TEXT NOT NULL,
+              PRIMARY KEY (fire_at, run_id, task_id, map_index, try_number, kind)) WITHOUT ROWID""");
+
+    private SqliteSchema() {
+    }
+}
