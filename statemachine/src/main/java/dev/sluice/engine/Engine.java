@@ -37,11 +37,25 @@ public final class Engine {
     private final Dag dag;
     private final Set<String> leaves;
     private final Comparator<TaskInstance> admissionOrder;
+    private final int maxDispatchesPerDecision;
 
     public Engine(Dag dag) {
+        this(dag, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxDispatchesPerDecision bound on the tries one decision starts, so a decision stays small enough for
+     *     one store transaction (DynamoDB: 100 items). When more are ready, the decision carries
+     *     {@link Notification.MoreReady} and the adapter sends a {@link Event.Tick} to continue.
+     */
+    public Engine(Dag dag, int maxDispatchesPerDecision) {
+        if (maxDispatchesPerDecision < 1) {
+            throw new IllegalArgumentException("maxDispatchesPerDecision must be >= 1");
+        }
         this.dag = dag;
         this.leaves = new HashSet<>(dag.leaves());
         this.admissionOrder = admissionOrder(dag);
+        this.maxDispatchesPerDecision = maxDispatchesPerDecision;
     }
 
     public Dag dag() {
@@ -497,6 +511,8 @@ public final class Engine {
             if (capacity <= 0) {
                 return;
             }
+            boolean capped = capacity > maxDispatchesPerDecision;
+            capacity = Math.min(capacity, maxDispatchesPerDecision);
             List<TaskInstance> claim = new ArrayList<>();
             Map<String, Integer> taking = new HashMap<>();
             int blocked = 0;
@@ -518,6 +534,9 @@ public final class Engine {
             }
             for (TaskInstance ti : claim) {
                 dispatch(ti);
+            }
+            if (capped && capacity == 0 && it.hasNext()) {
+                notes.add(new Notification.MoreReady(run.runId()));
             }
         }
 

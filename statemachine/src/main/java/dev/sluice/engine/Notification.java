@@ -29,6 +29,10 @@ public sealed interface Notification {
     record PoolSlotsFreed(String runId, String pool) implements Notification {
     }
 
+    /** More instances are ready than one decision may start; send a {@link Event.Tick} to continue. */
+    record MoreReady(String runId) implements Notification {
+    }
+
     /** An event changed nothing (duplicate, stale try, finished run). Logged, never an error. */
     record Ignored(String runId, String reason) implements Notification {
     }

@@ -524,4 +524,29 @@ class EngineTest {
         d.start("r1");
         assertThat(d.send("r1", new Event.TaskSucceeded(TaskKey.of("zzz"), 1, null)).isNoop()).isTrue();
     }
+
+    @Test
+    void dispatchesPerDecisionAreBoundedAndContinueOnTick() {
+        DagBuilder b = DagBuilder.dag("burst").maxActiveTasks(1000);
+        for (int i = 0; i < 250; i++) {
+            b.task("t" + i, t -> t.command("x"));
+        }
+        Dag dag = b.build();
+        dev.sluice.store.InMemoryStateStore store = new dev.sluice.store.InMemoryStateStore();
+        Engine engine = new Engine(dag, 100);
+        Instant now = Instant.parse("2024-01-01T00:00:00Z");
+        Decision first = engine.decide(store.view(dag, "r1"),
+                new Event.RunRequested("r1", RunType.MANUAL, now, now, now, null, "v"), now, new Random(1));
+        store.apply(first);
+        assertThat(first.dispatches()).hasSize(100);
+        assertThat(first.notifications()).contains(new Notification.MoreReady("r1"));
+        int total = first.dispatches().size();
+        for (int i = 0; i < 5; i++) {
+            Decision tick = engine.decide(store.view(dag, "r1"), new Event.Tick(), now, new Random(1));
+            store.apply(tick);
+            total += tick.dispatches().size();
+            assertThat(tick.dispatches().size()).isLessThanOrEqualTo(100);
+        }
+        assertThat(total).isEqualTo(250);
+    }
 }
