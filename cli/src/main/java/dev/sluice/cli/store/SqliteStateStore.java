@@ -68,7 +68,7 @@ public final class SqliteStateStore implements StateStore {
     public static final String FILE_NAME = "sluice.db";
 
     private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
-    private static final int FIRST_PAGE = 8;
+    private static final int FIRST_PAGE = 4;
     private static final int MAX_PAGE = 256;
     private static final int MAX_REMEMBERED_RUNS = 1024;
 
@@ -1035,7 +1035,7 @@ public final class SqliteStateStore implements StateStore {
             return running;
         }
 
-        /** Keyset paging over the partial index, pages growing from 8 to 256 rows. */
+        /** Keyset paging over the partial index, pages growing from 4 to 256 rows (admission usually needs one or two). */
         private final class WaitingIterator implements Iterator<TaskInstance> {
             private List<TaskInstance> page = Collections.emptyList();
             private int i;
