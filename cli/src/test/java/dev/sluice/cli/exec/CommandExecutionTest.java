@@ -147,6 +147,21 @@ class CommandExecutionTest {
     }
 
     @Test
+    void withoutSetsidTheShellAndItsDescendantsAreStillKilled() throws Exception {
+        // The fallback used where /usr/bin/setsid does not exist (macOS).
+        CommandRunner runner = new CommandRunner(false, Duration.ofMillis(500));
+        Path pids = dir.resolve("pids");
+        Attempt a = Attempts.command(dir, "sleep 30 & echo $$ $! > " + pids + "; wait", Duration.ofMillis(300),
+                Map.of());
+        try (AttemptLog log = AttemptLog.open(a.logFile(), java.time.Clock.systemUTC())) {
+            assertThat(runner.run(a, log)).isEqualTo(new Outcome.TimedOut(Duration.ofMillis(300)));
+        }
+        String[] ids = Files.readString(pids).trim().split(" ");
+        assertThat(ProcessTree.isRunning(Long.parseLong(ids[0]))).isFalse();
+        assertThat(ProcessTree.isRunning(Long.parseLong(ids[1]))).isFalse();
+    }
+
+    @Test
     void runsInItsOwnProcessGroup() throws Exception {
         Path ids = dir.resolve("ids");
         executor.execute(Attempts.command(dir, "cut -d' ' -f5 /proc/$$/stat > " + ids + "; echo $$ >> " + ids));
