@@ -17,8 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice validate PATH... [--policy FILE]}: every problem as {@code file:line:col: error: message}. */
 @Command(name = "validate",
-        description = {"Check DAG files and folders. Every problem is listed as file:line:col: severity: message,",
-            "then a summary. Exit 0 when there are no errors, 2 otherwise."})
+        description = {"Check DAG files and folders, listing every problem as file:line:col.",
+            "Prints each error and warning as file:line:col: severity: message, then a summary.",
+            "Exit 0 when there are no errors, 2 otherwise."})
 final class ValidateCommand extends CliCommand {
 
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "DAG files (.yaml, .yml, .json) or folders.")
