@@ -70,7 +70,7 @@ final class BackfillCommand extends CliCommand {
             Map<String, DataInterval> byRun = new LinkedHashMap<>();
             List<String> toRun = new ArrayList<>();
             for (DataInterval i : intervals) {
-                String runId = RunIds.backfill(i.start());
+                String runId = RunIds.backfill(dag.dagId(), i.start());
                 var existing = store.run(runId);
                 created.put(runId, existing.isEmpty());
                 byRun.put(runId, i);

@@ -62,7 +62,7 @@ final class RunCommand extends CliCommand {
             logical = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             interval = schedule.manualInterval(logical);
         }
-        String runId = RunIds.manual(logical);
+        String runId = RunIds.manual(dag.dagId(), logical);
         Workspace ws = Workspace.current();
         try (StateStore store = ws.openStore()) {
             store.run(runId).ifPresent(existing -> {

@@ -127,9 +127,9 @@ final class SchedulerCommand extends CliCommand {
                     + store.runs(dag.dagId(), RunState.QUEUED, 1000).size();
             int room = dag.maxActiveRuns() - running;
             if (room > 0) {
-                Instant last = store.latestLogicalDate(dag.dagId(), "scheduled__").orElse(null);
+                Instant last = store.latestLogicalDate(dag.dagId(), dag.dagId() + ".scheduled__").orElse(null);
                 for (DataInterval i : Schedule.due(dag, last, now, room)) {
-                    starts.add(new Start(RunIds.scheduled(i.start()), RunType.SCHEDULED, i, null));
+                    starts.add(new Start(RunIds.scheduled(dag.dagId(), i.start()), RunType.SCHEDULED, i, null));
                 }
             }
         }
@@ -156,7 +156,7 @@ final class SchedulerCommand extends CliCommand {
                 }
                 BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
                 String sequencer = a.size() + "-" + a.lastModifiedTime().toMillis();
-                String runId = RunIds.s3(t.bucket(), key, sequencer);
+                String runId = RunIds.s3(dag.dagId(), t.bucket(), key, sequencer);
                 if (store.run(runId).isPresent() || active.containsKey(runId)) {
                     continue;
                 }

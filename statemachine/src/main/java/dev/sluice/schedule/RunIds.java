@@ -17,12 +17,15 @@ import java.util.regex.Pattern;
  * a repeated or replayed trigger event finds the existing run (a conditional put on the id) instead of creating
  * a second one.
  *
+ * <p>A run id is Airflow's run id ({@code scheduled__2024-01-01T02:00:00Z}) prefixed with its DAG id and a dot,
+ * so that it is unique across DAGs and every command can name a run with its id alone.
+ *
  * <pre>{@code
- * RunIds.scheduled(Instant.parse("2024-01-01T02:00:00Z"))   // "scheduled__2024-01-01T02:00:00Z"
- * RunIds.manual(now)                                        // "manual__2024-05-03T10:15:00Z"
- * RunIds.backfill(logicalDate)                              // "backfill__2024-01-01T00:00:00Z"
- * RunIds.s3("bucket", "raw/2024-01-01/a.parquet", seq)      // "s3__9f86d081884c7d65"
- * RunIds.parse("scheduled__2024-01-01T02:00:00Z").kind()    // Kind.SCHEDULED
+ * RunIds.scheduled("etl", Instant.parse("2024-01-01T02:00:00Z"))  // "etl.scheduled__2024-01-01T02:00:00Z"
+ * RunIds.manual("etl", now)                                       // "etl.manual__2024-05-03T10:15:00Z"
+ * RunIds.backfill("etl", logicalDate)                             // "etl.backfill__2024-01-01T00:00:00Z"
+ * RunIds.s3("etl", "bucket", "raw/2024-01-01/a.parquet", seq)     // "etl.s3__9f86d081884c7d65"
+ * RunIds.parse("etl.scheduled__2024-01-01T02:00:00Z").kind()      // Kind.SCHEDULED
  * }</pre>
  *
  * Timestamps are ISO-8601 in UTC with seconds precision and a {@code Z} (sub-second parts are truncated, so two
@@ -32,7 +35,7 @@ import java.util.regex.Pattern;
 public final class RunIds {
 
     /** The characters a run id may use; colons are allowed (ISO timestamps). */
-    public static final Pattern VALID = Pattern.compile("[A-Za-z0-9_.:+-]{1,250}");
+    public static final Pattern VALID = Pattern.compile("[A-Za-z0-9_.:+-]{1,320}");
 
     /** The separator between the kind prefix and the rest, as in Airflow. */
     public static final String SEPARATOR = "__";
@@ -61,37 +64,50 @@ public final class RunIds {
         }
     }
 
-    /** A parsed run id: its kind, the part after {@code __}, and the timestamp if the kind has one. */
-    public record ParsedRunId(Kind kind, String suffix, Optional<Instant> timestamp) {
+    /** A parsed run id: its DAG, its kind, the part after {@code __}, and the timestamp if the kind has one. */
+    public record ParsedRunId(String dagId, Kind kind, String suffix, Optional<Instant> timestamp) {
+        /** The run id as Airflow would show it, without the DAG prefix: {@code scheduled__2024-01-01T02:00:00Z}. */
+        public String airflowRunId() {
+            return kind.prefix() + SEPARATOR + suffix;
+        }
     }
 
     private RunIds() {
     }
 
-    /** {@code scheduled__<logical date>}. */
-    public static String scheduled(Instant logicalDate) {
-        return Kind.SCHEDULED.prefix + SEPARATOR + iso(logicalDate);
+    /** {@code <dag>.scheduled__<logical date>}. */
+    public static String scheduled(String dagId, Instant logicalDate) {
+        return dag(dagId) + Kind.SCHEDULED.prefix + SEPARATOR + iso(logicalDate);
     }
 
-    /** {@code manual__<trigger time>}; the caller passes the trigger time (the engine reads no clock). */
-    public static String manual(Instant triggeredAt) {
-        return Kind.MANUAL.prefix + SEPARATOR + iso(triggeredAt);
+    /** {@code <dag>.manual__<trigger time>}; the caller passes the trigger time (the engine reads no clock). */
+    public static String manual(String dagId, Instant triggeredAt) {
+        return dag(dagId) + Kind.MANUAL.prefix + SEPARATOR + iso(triggeredAt);
     }
 
-    /** {@code backfill__<logical date>}. */
-    public static String backfill(Instant logicalDate) {
-        return Kind.BACKFILL.prefix + SEPARATOR + iso(logicalDate);
+    /** {@code <dag>.backfill__<logical date>}. */
+    public static String backfill(String dagId, Instant logicalDate) {
+        return dag(dagId) + Kind.BACKFILL.prefix + SEPARATOR + iso(logicalDate);
+    }
+
+    private static String dag(String dagId) {
+        Objects.requireNonNull(dagId, "dagId");
+        if (dagId.isEmpty()) {
+            throw new IllegalArgumentException("dagId must not be empty");
+        }
+        return dagId + ".";
     }
 
     /**
      * {@code s3__<first 16 hex digits of sha-256("bucket/key/sequencer")>}. The S3 event's {@code sequencer} tells
      * two writes of the same key apart, while a redelivered event for the same write maps to the same run.
      */
-    public static String s3(String bucket, String key, String sequencer) {
+    public static String s3(String dagId, String bucket, String key, String sequencer) {
         Objects.requireNonNull(bucket, "bucket");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(sequencer, "sequencer");
-        return Kind.S3.prefix + SEPARATOR + sha256Hex(bucket + "/" + key + "/" + sequencer).substring(0, 16);
+        return dag(dagId) + Kind.S3.prefix + SEPARATOR
+                + sha256Hex(bucket + "/" + key + "/" + sequencer).substring(0, 16);
     }
 
     /** ISO-8601 UTC, seconds precision, {@code Z}: {@code 2024-01-01T02:00:00Z}. */
@@ -114,11 +130,13 @@ public final class RunIds {
         if (!isValid(runId)) {
             throw new IllegalArgumentException("invalid run id '" + runId + "': must match " + VALID.pattern());
         }
-        int sep = runId.indexOf(SEPARATOR);
-        if (sep < 0) {
-            throw new IllegalArgumentException("invalid run id '" + runId + "': expected <kind>__<suffix>");
+        int sep = runId.lastIndexOf(SEPARATOR);
+        int dot = sep < 0 ? -1 : runId.lastIndexOf('.', sep);
+        if (sep < 0 || dot <= 0) {
+            throw new IllegalArgumentException("invalid run id '" + runId + "': expected <dag_id>.<kind>__<suffix>");
         }
-        String prefix = runId.substring(0, sep).toLowerCase(Locale.ROOT);
+        String dagId = runId.substring(0, dot);
+        String prefix = runId.substring(dot + 1, sep).toLowerCase(Locale.ROOT);
         String suffix = runId.substring(sep + SEPARATOR.length());
         Kind kind = null;
         for (Kind k : Kind.values()) {
@@ -134,10 +152,10 @@ public final class RunIds {
             if (!suffix.matches("[0-9a-f]{16}")) {
                 throw new IllegalArgumentException("invalid run id '" + runId + "': expected 16 hex digits after s3__");
             }
-            return new ParsedRunId(kind, suffix, Optional.empty());
+            return new ParsedRunId(dagId, kind, suffix, Optional.empty());
         }
         try {
-            return new ParsedRunId(kind, suffix, Optional.of(Instant.parse(suffix)));
+            return new ParsedRunId(dagId, kind, suffix, Optional.of(Instant.parse(suffix)));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("invalid run id '" + runId + "': '" + suffix
                     + "' is not an ISO-8601 UTC timestamp such as 2024-01-01T02:00:00Z", e);

@@ -413,7 +413,7 @@ class ScheduleTest {
         List<DataInterval> a = Schedule.due(d, null, now, 100);
         List<DataInterval> b = Schedule.due(d, null, now, 100);
         assertThat(a).isEqualTo(b).hasSize(6); // 00:00 Berlin = 2023-12-31T23:00Z .. 04:00Z
-        assertThat(RunIds.scheduled(a.get(0).logicalDate())).isEqualTo("scheduled__2023-12-31T23:00:00Z");
+        assertThat(RunIds.scheduled("d", a.get(0).logicalDate())).isEqualTo("d.scheduled__2023-12-31T23:00:00Z");
     }
 
     // ------------------------------------------------------------------ backfill
