@@ -29,8 +29,9 @@ $(addprefix build-,$(FUNCTIONS)): $(STAGED_JAR)
 	mkdir -p "$(ARTIFACTS_DIR)/lib"
 	cp -p $(STAGED_JAR) "$(ARTIFACTS_DIR)/lib/sluice-functions.jar"   # -p: identical zips, uploaded once
 
+# maven.test.skip (not just skipTests): the Lambda artifact must not depend on test sources compiling.
 $(STAGED_JAR): $(SOURCES)
-	$(MVN) $(MVN_FLAGS) -pl functions -am package -DskipTests
+	$(MVN) $(MVN_FLAGS) -pl functions -am package -Dmaven.test.skip=true
 	mkdir -p $(dir $@)
 	cp $(JAR) $@.tmp && mv $@.tmp $@
 
