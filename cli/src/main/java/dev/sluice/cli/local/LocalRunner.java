@@ -320,6 +320,12 @@ public final class LocalRunner {
     }
 
     private void submit(String runId, Dispatch x, ExecutorService workers) {
+        if (dag.task(x.task().taskId()).kind() instanceof dev.sluice.model.TaskKind.Empty) {
+            // No work, no worker, no "started": the engine accepts a completion of a queued try.
+            inbox.add(new Event.TaskSucceeded(x.task(), x.tryNumber(), null));
+            inFlight.put(x.task(), x.tryNumber());
+            return;
+        }
         DagRun run = store.run(runId).orElseThrow();
         inFlight.put(x.task(), x.tryNumber());
         workers.execute(() -> {
