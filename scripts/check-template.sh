@@ -14,14 +14,19 @@ cd "$root"
 export SAM_CLI_TELEMETRY=0
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"   # sam/cfn-lint want a region; nothing is called
 build_dir="$root/target/sam-build"
+mkdir -p "$root/target"
 
 step_start=0
 step() { step_start=$SECONDS; echo "== $*"; }
 done_step() { echo "   ok ($((SECONDS - step_start)) s)"; }
 
 step "tools (scripts/venv.sh sam, lint)"
-sam_bin="$(scripts/venv.sh sam)"
-lint_bin="$(scripts/venv.sh lint)"
+# Two venvs (their pins clash), set up side by side on the first run.
+scripts/venv.sh sam >"$root/target/.venv-sam" & sam_pid=$!
+scripts/venv.sh lint >"$root/target/.venv-lint" & lint_pid=$!
+wait "$sam_pid" && wait "$lint_pid"
+sam_bin="$(cat "$root/target/.venv-sam")"
+lint_bin="$(cat "$root/target/.venv-lint")"
 done_step
 
 step "sam validate --lint"
