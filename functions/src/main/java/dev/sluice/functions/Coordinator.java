@@ -1,0 +1,543 @@
+package dev.sluice.functions;
+
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Decision;
+import dev.sluice.engine.Dispatch;
+import dev.sluice.engine.Engine;
+import dev.sluice.engine.Event;
+import dev.sluice.engine.Json;
+import dev.sluice.engine.Notification;
+import dev.sluice.engine.RunType;
+import dev.sluice.engine.RunView;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.engine.TaskKey;
+import dev.sluice.engine.Timer;
+import dev.sluice.functions.dags.DagRegistry;
+import dev.sluice.functions.dispatch.CoordinatorQueue;
+import dev.sluice.functions.dispatch.Dispatcher;
+import dev.sluice.functions.dispatch.FunctionRouter;
+import dev.sluice.functions.message.CoordinatorMessage;
+import dev.sluice.functions.message.TaskInvocation;
+import dev.sluice.functions.message.TaskRef;
+import dev.sluice.functions.message.TaskResult;
+import dev.sluice.functions.obs.JsonLog;
+import dev.sluice.functions.obs.Metrics;
+import dev.sluice.infra.DispatchException;
+import dev.sluice.infra.PayloadStore;
+import dev.sluice.model.Dag;
+import dev.sluice.model.S3Trigger;
+import dev.sluice.model.TaskKind;
+import dev.sluice.model.TaskSpec;
+import dev.sluice.schedule.DataInterval;
+import dev.sluice.schedule.RunIds;
+import dev.sluice.schedule.Schedule;
+import dev.sluice.state.RunState;
+import dev.sluice.state.TaskState;
+import dev.sluice.store.ConcurrentUpdateException;
+import dev.sluice.store.StateStore;
+import dev.sluice.template.S3KeyPattern;
+import dev.sluice.template.TemplateRenderer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * The coordinator service behind every coordinator handler: it turns a tick, an S3 object or a queue message into
+ * engine events, and for each event decides, applies the decision with a conditional write (deciding again on
+ * fresh state when another coordinator won the race), and only then acts on it: invokes the claimed tries, sends
+ * short timers as delayed messages, continues bounded work, and reports. A crash between two steps loses nothing
+ * that the next delivery, the tick, or a watchdog does not recover; a duplicate delivery decides nothing new.
+ *
+ * <p>Work per event is the event's neighbourhood: the run record, the task and its direct downstream tasks (read
+ * lazily by the store's view); at most {@link Settings#maxDispatchesPerDecision} tries start per decision, the rest
+ * continue through a {@link CoordinatorMessage.Continue}.
+ */
+public final class Coordinator {
+
+    /**
+     * @param queuedLease  how long a dispatched try may stay queued (its function never started) before it times out
+     * @param runningLease how long a started try without an execution_timeout may run without reporting; a Lambda
+     *                     runs at most 15 minutes, so a try silent for longer is lost
+     * @param grace        added to a try's deadline before the watchdog declares it lost (the runtime reports its own
+     *                     timeouts; this only catches a runtime that died)
+     */
+    public record Settings(int maxDispatchesPerDecision, int maxConflictRetries, Duration queuedLease,
+                           Duration runningLease, Duration grace, int tickTimerLimit, int tickRunLimit) {
+        public static Settings defaults() {
+            return new Settings(25, 20, Duration.ofMinutes(15), Duration.ofMinutes(16), Duration.ofMinutes(1), 200,
+                    50);
+        }
+
+        public Settings withLeases(Duration queued, Duration running, Duration graceTime) {
+            return new Settings(maxDispatchesPerDecision, maxConflictRetries, queued, running, graceTime,
+                    tickTimerLimit, tickRunLimit);
+        }
+    }
+
+    /** Tries queued or running past their deadline (the store's deadline index), oldest first. */
+    @FunctionalInterface
+    public interface OverdueScan {
+        List<TaskInstance> overdue(Instant now, int limit);
+    }
+
+    /** An S3 object that was created, from EventBridge or a classic notification. Keys are already decoded. */
+    public record S3Object(String bucket, String key, String sequencer, Instant eventTime) {
+    }
+
+    private final StateStore store;
+    private final DagRegistry dags;
+    private final Dispatcher dispatcher;
+    private final FunctionRouter router;
+    private final CoordinatorQueue queue;
+    private final InvocationBuilder invocations;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final JsonLog log;
+    private final Metrics metrics;
+    private final Settings settings;
+    private final OverdueScan overdue;
+
+    public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
+                       CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
+                       JsonLog log, Metrics metrics, Settings settings, OverdueScan overdue) {
+        this.store = store;
+        this.dags = dags;
+        this.dispatcher = dispatcher;
+        this.router = router;
+        this.queue = queue;
+        this.invocations = new InvocationBuilder(new TemplateRenderer(), payloads);
+        this.clock = clock;
+        this.random = random;
+        this.log = log;
+        this.metrics = metrics;
+        this.settings = settings;
+        this.overdue = overdue;
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    public DagRegistry dags() {
+        return dags;
+    }
+
+    // ------------------------------------------------------------------ entry points
+
+    /**
+     * The periodic tick: due cron runs (catchup, max_active_runs), queued runs that may start, due timers
+     * (retries, reschedules, SLAs), and a nudge to running runs that wait on pools. Each item fails alone.
+     */
+    public void tick() {
+        Instant now = clock.instant();
+        for (DagRegistry.Current c : dags.current()) {
+            try {
+                scheduleDue(c, now);
+            } catch (RuntimeException e) {
+                log.error("tick_dag_failed", "dagId", c.dag().dagId(), "error", describe(e));
+            }
+        }
+        for (Timer t : store.dueTimers(now, settings.tickTimerLimit())) {
+            try {
+                fireStoredTimer(t);
+            } catch (RuntimeException e) {
+                log.error("timer_failed", "runId", t.runId(), "taskId", t.task().taskId(), "error", describe(e));
+            }
+        }
+        if (overdue != null) {
+            // The task runtime reports its own timeouts; the grace lets it, and catches only runtimes that died.
+            for (TaskInstance ti : overdue.overdue(now.minus(settings.grace()), settings.tickTimerLimit())) {
+                try {
+                    timeOut(ti);
+                } catch (RuntimeException e) {
+                    log.error("timeout_failed", "runId", ti.runId(), "taskId", ti.taskId(), "error", describe(e));
+                }
+            }
+        }
+    }
+
+    private void timeOut(TaskInstance ti) {
+        Optional<DagRun> run = store.run(ti.runId());
+        if (run.isEmpty()) {
+            return;
+        }
+        DagRun r = run.get();
+        String reason = ti.state() == TaskState.QUEUED ? "its function did not start by the deadline " + ti.deadline()
+                : "no report from the task runtime by its deadline " + ti.deadline();
+        log.withTask(r.dagId(), r.runId(), ti.taskId(), ti.mapIndex(), ti.tryNumber())
+                .warn("task_overdue", "state", ti.state().airflowName(), "reason", reason);
+        decideAndAct(dags.pinned(r.dagId(), r.dagVersion()), r.dagVersion(), r.runId(),
+                new Event.TaskTimedOut(ti.key(), ti.tryNumber(), reason));
+    }
+
+    /** Starts a run of every DAG whose s3 trigger matches the object. A redelivered event starts nothing new. */
+    public void objectCreated(S3Object o) {
+        boolean matched = false;
+        for (DagRegistry.Current c : dags.current()) {
+            Optional<S3Trigger> t = c.dag().trigger();
+            if (t.isEmpty() || !t.get().bucket().equals(o.bucket())) {
+                continue;
+            }
+            Optional<S3KeyPattern.Match> m = S3KeyPattern.compile(t.get().keyPattern()).match(o.key());
+            if (m.isEmpty()) {
+                continue;
+            }
+            matched = true;
+            Dag dag = c.dag();
+            Instant eventTime = o.eventTime() != null ? o.eventTime() : clock.instant();
+            Instant logical = m.get().logicalDate().map(d -> d.atStartOfDay(dag.timezone()).toInstant())
+                    .orElse(eventTime.truncatedTo(ChronoUnit.SECONDS));
+            String runId = RunIds.s3(dag.dagId(), o.bucket(), o.key(), o.sequencer() == null ? "" : o.sequencer());
+            Map<String, Object> conf = new LinkedHashMap<>();
+            conf.put("bucket", o.bucket());
+            conf.put("key", o.key());
+            requestRun(c, new Event.RunRequested(runId, RunType.S3, logical, logical, logical, Json.write(conf),
+                    c.version()));
+        }
+        if (!matched) {
+            log.info("s3_object_ignored", "bucket", o.bucket(), "key", o.key(),
+                    "message", "no DAG trigger matches this object");
+        }
+    }
+
+    /**
+     * Handles one queue message.
+     *
+     * @param sentAt when the message was first sent (SQS SentTimestamp): the default trigger time of a
+     *               {@link CoordinatorMessage.Trigger} without a run id, stable across redeliveries
+     */
+    public void handle(CoordinatorMessage m, Instant sentAt) {
+        if (m instanceof CoordinatorMessage.Completion c) {
+            TaskRef r = c.task();
+            onTaskEvent(r, toEvent(r, c.result()));
+        } else if (m instanceof CoordinatorMessage.InvokeFailed f) {
+            TaskRef r = f.task();
+            String why = "the task function failed" + (f.condition() == null || f.condition().isBlank() ? ""
+                    : " (" + f.condition() + ")") + (f.error() == null || f.error().isBlank() ? "" : ": " + f.error());
+            onTaskEvent(r, new Event.TaskFailed(r.key(), r.tryNumber(), why, true));
+        } else if (m instanceof CoordinatorMessage.TimerDue t) {
+            TaskRef r = t.task();
+            onTaskEvent(r, new Event.TimerFired(r.key(), r.tryNumber(), t.kind()));
+            store.deleteTimer(new Timer(r.runId(), r.key(), r.tryNumber(), t.fireAt(), t.kind()));
+        } else if (m instanceof CoordinatorMessage.Watchdog w) {
+            watchdog(w.task());
+        } else if (m instanceof CoordinatorMessage.Trigger t) {
+            trigger(t, sentAt);
+        } else if (m instanceof CoordinatorMessage.Continue c) {
+            Dag dag = dags.pinned(c.dagId(), c.dagVersion());
+            decideAndAct(dag, c.dagVersion(), c.runId(), new Event.Tick());
+        }
+    }
+
+    // ------------------------------------------------------------------ the steps
+
+    private void scheduleDue(DagRegistry.Current c, Instant now) {
+        Dag dag = c.dag();
+        List<DagRun> queued = store.runs(dag.dagId(), RunState.QUEUED, settings.tickRunLimit());
+        List<DagRun> running = store.runs(dag.dagId(), RunState.RUNNING, settings.tickRunLimit());
+        if (dag.schedule() != null) {
+            int room = dag.maxActiveRuns() - running.size() - queued.size();
+            if (room > 0) {
+                Instant last = store.latestLogicalDate(dag.dagId(), dag.dagId() + ".scheduled__").orElse(null);
+                for (DataInterval i : Schedule.due(dag, last, now, Math.min(room, settings.tickRunLimit()))) {
+                    requestRun(c, new Event.RunRequested(RunIds.scheduled(dag.dagId(), i.start()),
+                            RunType.SCHEDULED, i.start(), i.start(), i.end(), null, c.version()));
+                }
+            }
+        }
+        // Queued runs start when max_active_runs allows; running runs that wait on a pool get a chance at it.
+        for (DagRun r : queued) {
+            decideAndAct(dags.pinned(r.dagId(), r.dagVersion()), r.dagVersion(), r.runId(), new Event.Tick());
+        }
+        if (!dag.pools().isEmpty()) {
+            for (DagRun r : running) {
+                decideAndAct(dags.pinned(r.dagId(), r.dagVersion()), r.dagVersion(), r.runId(), new Event.Tick());
+            }
+        }
+    }
+
+    private void requestRun(DagRegistry.Current c, Event.RunRequested request) {
+        Decision d = decideAndAct(c.dag(), c.version(), request.runId(), request);
+        if (d.run() != null && d.run().version() == 1) {
+            metrics.count(c.dag().dagId(), Metrics.Name.RunsStarted);
+            log.info("run_created", "dagId", c.dag().dagId(), "runId", request.runId(), "type", request.type(),
+                    "logicalDate", request.logicalDate(), "state", d.run().state().airflowName());
+        }
+    }
+
+    private void trigger(CoordinatorMessage.Trigger t, Instant sentAt) {
+        DagRegistry.Current c = dags.current(t.dagId()).orElseThrow(() -> new IllegalArgumentException(
+                "trigger for unknown DAG '" + t.dagId() + "' (no such dag_id among the deployed DAG files)"));
+        Instant at = (t.logicalDate() != null ? t.logicalDate() : sentAt != null ? sentAt : clock.instant())
+                .truncatedTo(ChronoUnit.SECONDS);
+        String runId = t.runId() != null ? t.runId() : RunIds.manual(c.dag().dagId(), at);
+        DataInterval interval = Schedule.of(c.dag()).manualInterval(at);
+        requestRun(c, new Event.RunRequested(runId, RunType.MANUAL, at, interval.start(), interval.end(),
+                t.confJson(), c.version()));
+    }
+
+    private void fireStoredTimer(Timer t) {
+        Optional<DagRun> run = store.run(t.runId());
+        if (run.isEmpty()) {
+            store.deleteTimer(t);
+            return;
+        }
+        DagRun r = run.get();
+        decideAndAct(dags.pinned(r.dagId(), r.dagVersion()), r.dagVersion(), r.runId(),
+                new Event.TimerFired(t.task(), t.tryNumber(), t.kind()));
+        store.deleteTimer(t);
+    }
+
+    private void onTaskEvent(TaskRef r, Event e) {
+        Dag dag = dags.pinned(r.dagId(), r.dagVersion());
+        decideAndAct(dag, r.dagVersion(), r.runId(), e);
+    }
+
+    /** A try that never started, or ran past its lease without a report, times out (retryable). */
+    private void watchdog(TaskRef r) {
+        Dag dag = dags.pinned(r.dagId(), r.dagVersion());
+        TaskInstance ti = store.view(dag, r.runId()).instance(r.key());
+        if (ti == null || !ti.state().isActive() || ti.tryNumber() != r.tryNumber()) {
+            return; // the try ended or moved on: nothing to watch
+        }
+        Instant now = clock.instant();
+        Instant lease = lease(ti);
+        if (now.isBefore(lease)) {
+            queue.send(new CoordinatorMessage.Watchdog(r), Duration.between(now, lease));
+            return;
+        }
+        String reason = ti.state() == TaskState.QUEUED
+                ? "its function did not start within " + settings.queuedLease()
+                : ti.deadline() != null ? "no report from the task runtime by its deadline " + ti.deadline()
+                : "no report from the task runtime within " + settings.runningLease() + " (lost)";
+        log.warn("task_lost", "dagId", r.dagId(), "runId", r.runId(), "taskId", r.taskId(), "tryNumber",
+                r.tryNumber(), "state", ti.state().airflowName(), "reason", reason);
+        decideAndAct(dag, r.dagVersion(), r.runId(), new Event.TaskTimedOut(r.key(), r.tryNumber(), reason));
+    }
+
+    private Instant lease(TaskInstance ti) {
+        if (ti.state() == TaskState.QUEUED) {
+            Instant q = ti.queuedAt() != null ? ti.queuedAt() : clock.instant();
+            return q.plus(settings.queuedLease());
+        }
+        if (ti.deadline() != null) {
+            return ti.deadline().plus(settings.grace());
+        }
+        Instant s = ti.startedAt() != null ? ti.startedAt() : ti.queuedAt() != null ? ti.queuedAt() : clock.instant();
+        return s.plus(settings.runningLease());
+    }
+
+    private static Event toEvent(TaskRef r, TaskResult result) {
+        TaskKey k = r.key();
+        int n = r.tryNumber();
+        if (result instanceof TaskResult.Succeeded s) {
+            return new Event.TaskSucceeded(k, n, s.outputJson());
+        } else if (result instanceof TaskResult.Failed f) {
+            return new Event.TaskFailed(k, n, f.error(), f.retryable());
+        } else if (result instanceof TaskResult.Skipped s) {
+            return new Event.TaskSkipped(k, n, s.reason());
+        } else if (result instanceof TaskResult.Branched b) {
+            return new Event.BranchChosen(k, n, b.chosen());
+        } else if (result instanceof TaskResult.TimedOut t) {
+            return new Event.TaskTimedOut(k, n, t.reason());
+        } else if (result instanceof TaskResult.Rescheduled s) {
+            return new Event.TaskRescheduled(k, n, s.until(), s.reason());
+        }
+        throw new IllegalStateException("unknown result " + result);
+    }
+
+    // ------------------------------------------------------------------ decide, apply, act
+
+    /** Decides and applies {@code event} (again on fresh state after a lost race), then acts on the decision. */
+    Decision decideAndAct(Dag dag, String version, String runId, Event event) {
+        Engine engine = dags.engine(dag, version, settings.maxDispatchesPerDecision());
+        for (int attempt = 1; ; attempt++) {
+            RunView view = store.view(dag, runId);
+            Instant now = clock.instant();
+            Decision d = engine.decide(view, event, now, random);
+            if (d.isNoop()) {
+                act(dag, version, view, d, now);
+                return d;
+            }
+            // Watchdogs go out before the write: if the write is lost, they find no such try and end quietly;
+            // if the process dies after the write, they still catch a try whose invocation never happened.
+            for (Dispatch x : d.dispatches()) {
+                if (x.deadline() != null && overdue != null) {
+                    continue; // the tick finds it through the deadline index
+                }
+                TaskRef ref = new TaskRef(dag.dagId(), version, runId, x.task().taskId(), x.task().mapIndex(),
+                        x.tryNumber());
+                queue.send(new CoordinatorMessage.Watchdog(ref), settings.queuedLease());
+            }
+            try {
+                store.apply(d);
+            } catch (ConcurrentUpdateException lost) {
+                if (attempt >= settings.maxConflictRetries()) {
+                    throw lost;
+                }
+                log.info("decision_conflict", "dagId", dag.dagId(), "runId", runId, "attempt", attempt,
+                        "event", event.getClass().getSimpleName(), "message", lost.getMessage());
+                backoff(attempt);
+                continue;
+            }
+            act(dag, version, view, d, now);
+            return d;
+        }
+    }
+
+    private void backoff(int attempt) {
+        long ms = Math.min(200, 5L << Math.min(attempt, 5));
+        try {
+            Thread.sleep(random.nextLong(ms / 2, ms + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while retrying a conflicting write", e);
+        }
+    }
+
+    private void act(Dag dag, String version, RunView view, Decision d, Instant now) {
+        Map<TaskKey, TaskInstance> changed = new HashMap<>();
+        for (TaskInstance after : d.instances()) {
+            changed.put(after.key(), after);
+            report(dag, view.instance(after.key()), after);
+        }
+        DagRun run = d.run() != null ? d.run() : view.run();
+        for (Dispatch x : d.dispatches()) {
+            dispatch(dag, version, run, x, key -> {
+                TaskInstance t = changed.get(key);
+                return t != null ? t : view.instance(key);
+            }, now);
+        }
+        for (Timer t : d.timers()) {
+            Duration in = Duration.between(now, t.fireAt());
+            if (t.kind() != Timer.Kind.SLA && in.compareTo(CoordinatorQueue.MAX_DELAY) <= 0) {
+                TaskRef ref = new TaskRef(dag.dagId(), version, t.runId(), t.task().taskId(), t.task().mapIndex(),
+                        t.tryNumber());
+                queue.send(new CoordinatorMessage.TimerDue(ref, t.kind(), t.fireAt()), in);
+            } // longer ones (and SLAs) are stored with the decision and fired by the tick
+        }
+        for (Notification n : d.notifications()) {
+            notify(dag, version, run, n);
+        }
+    }
+
+    private void dispatch(Dag dag, String version, DagRun run, Dispatch x,
+                          java.util.function.Function<TaskKey, TaskInstance> instances, Instant now) {
+        TaskSpec spec = dag.task(x.task().taskId());
+        TaskRef ref = new TaskRef(dag.dagId(), version, run.runId(), spec.taskId(), x.task().mapIndex(),
+                x.tryNumber());
+        JsonLog l = log.withTask(dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber());
+        if (spec.kind() instanceof TaskKind.Empty) {
+            queue.send(new CoordinatorMessage.Completion(ref, new TaskResult.Succeeded(null)), Duration.ZERO);
+            l.info("task_dispatched", "function", "(empty: succeeds at once)");
+            return;
+        }
+        Optional<String> function = router.functionFor(spec.kind());
+        if (function.isEmpty()) {
+            l.error("task_not_dispatched", "error", router.missing(spec.kind()));
+            queue.send(new CoordinatorMessage.Completion(ref, new TaskResult.Failed(router.missing(spec.kind()),
+                    false)), Duration.ZERO);
+            return;
+        }
+        try {
+            TaskInvocation inv = invocations.build(dag, version, run, x, instances, now);
+            dispatcher.invoke(function.get(), inv.toJson());
+            l.info("task_dispatched", "function", function.get(), "maxTries", x.maxTries(), "deadline", x.deadline());
+        } catch (DispatchException e) {
+            l.error("task_dispatch_failed", "function", function.get(), "error", describe(e));
+            queue.send(new CoordinatorMessage.Completion(ref, new TaskResult.Failed("could not invoke "
+                    + function.get() + ": " + describe(e), e.isRetryable())), Duration.ZERO);
+        } catch (RuntimeException e) {
+            // A template that does not render, an output that cannot be read: trying again cannot help.
+            l.error("task_dispatch_failed", "function", function.get(), "error", describe(e));
+            queue.send(new CoordinatorMessage.Completion(ref, new TaskResult.Failed(describe(e), false)),
+                    Duration.ZERO);
+        }
+    }
+
+    private void notify(Dag dag, String version, DagRun run, Notification n) {
+        if (n instanceof Notification.MoreReady m) {
+            queue.send(new CoordinatorMessage.Continue(dag.dagId(), version, m.runId()), Duration.ZERO);
+        } else if (n instanceof Notification.RunFinished f) {
+            metrics.count(dag.dagId(), f.state() == RunState.SUCCESS ? Metrics.Name.RunsSucceeded
+                    : Metrics.Name.RunsFailed);
+            if (run != null && run.startedAt() != null && run.endedAt() != null) {
+                metrics.put(dag.dagId(), Metrics.Name.RunDurationMs,
+                        Duration.between(run.startedAt(), run.endedAt()).toMillis());
+            }
+            log.info("run_finished", "dagId", dag.dagId(), "runId", f.runId(), "state", f.state().airflowName());
+            // A run slot is free: start the oldest queued run of this DAG, if there is one.
+            for (DagRun q : store.runs(dag.dagId(), RunState.QUEUED, 1)) {
+                queue.send(new CoordinatorMessage.Continue(q.dagId(), q.dagVersion(), q.runId()), Duration.ZERO);
+            }
+        } else if (n instanceof Notification.PoolSlotsFreed p) {
+            for (DagRun other : store.runs(dag.dagId(), RunState.RUNNING, 10)) {
+                if (!other.runId().equals(p.runId())) {
+                    queue.send(new CoordinatorMessage.Continue(other.dagId(), other.dagVersion(), other.runId()),
+                            Duration.ZERO);
+                }
+            }
+        } else if (n instanceof Notification.TaskRetrying r) {
+            log.withTask(dag.dagId(), r.runId(), r.task().taskId(), r.task().mapIndex(), r.tryNumber())
+                    .info("task_retrying", "maxTries", r.maxTries(), "error", r.error(), "nextAttemptAt",
+                            r.nextAttemptAt());
+        } else if (n instanceof Notification.TaskFailedFinal f) {
+            log.withTask(dag.dagId(), f.runId(), f.task().taskId(), f.task().mapIndex(), f.tryNumber())
+                    .error("task_failed_final", "maxTries", f.maxTries(), "error", f.error());
+        } else if (n instanceof Notification.SlaMissed s) {
+            metrics.count(dag.dagId(), Metrics.Name.SlaMissed);
+            log.warn("sla_missed", "dagId", dag.dagId(), "runId", s.runId(), "taskId", s.task().taskId());
+        } else if (n instanceof Notification.Ignored i) {
+            log.info("event_ignored", "dagId", dag.dagId(), "runId", i.runId(), "reason", i.reason());
+        } else if (n instanceof Notification.TaskSucceededNote s) {
+            log.withTask(dag.dagId(), s.runId(), s.task().taskId(), s.task().mapIndex(), s.tryNumber())
+                    .info("on_success_callback");
+        }
+    }
+
+    /** One log line per task state change, and the task outcome metrics. */
+    private void report(Dag dag, TaskInstance before, TaskInstance after) {
+        TaskState from = before == null ? null : before.state();
+        if (from == after.state()) {
+            return;
+        }
+        log.withTask(dag.dagId(), after.runId(), after.taskId(), after.mapIndex(), after.tryNumber())
+                .info("task_state", "state", after.state().airflowName(),
+                        "from", from == null ? null : from.airflowName(), "error", after.error());
+        boolean wasActive = from != null && from.isActive();
+        switch (after.state()) {
+            case SUCCESS -> {
+                if (wasActive) {
+                    metrics.count(dag.dagId(), Metrics.Name.TaskSucceeded);
+                    duration(dag, after);
+                }
+            }
+            case FAILED -> {
+                metrics.count(dag.dagId(), Metrics.Name.TaskFailed);
+                duration(dag, after);
+            }
+            case UP_FOR_RETRY -> metrics.count(dag.dagId(), Metrics.Name.TaskRetried);
+            default -> {
+            }
+        }
+    }
+
+    private void duration(Dag dag, TaskInstance t) {
+        if (t.startedAt() != null && t.endedAt() != null) {
+            metrics.put(dag.dagId(), Metrics.Name.TaskDurationMs, Duration.between(t.startedAt(), t.endedAt())
+                    .toMillis());
+        }
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getName() : m;
+    }
+}

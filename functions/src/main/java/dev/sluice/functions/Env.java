@@ -1,0 +1,127 @@
+package dev.sluice.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.engine.Json;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The functions' configuration: the environment variable names (template.yaml sets them; the template drift test
+ * scans this class for them) and one immutable {@link Config} read from them. Nothing else reads the environment.
+ */
+public final class Env {
+    public static final String TABLE = "SLUICE_TABLE";
+    public static final String BUCKET = "SLUICE_BUCKET";
+    public static final String QUEUE_URL = "SLUICE_QUEUE_URL";
+    public static final String DAGS_PREFIX = "SLUICE_DAGS_PREFIX";
+    public static final String PAYLOAD_THRESHOLD_BYTES = "SLUICE_PAYLOAD_THRESHOLD_BYTES";
+    public static final String ALERT_TOPIC_ARN = "SLUICE_ALERT_TOPIC_ARN";
+    public static final String COMMAND_RUNNER_FUNCTION = "SLUICE_COMMAND_RUNNER_FUNCTION";
+    public static final String HANDLER_FUNCTIONS = "SLUICE_HANDLER_FUNCTIONS";
+    public static final String STAGE = "SLUICE_STAGE";
+    public static final String TASK_CLASS = "SLUICE_TASK_CLASS";
+
+    public static final String DEFAULT_DAGS_PREFIX = "dags/";
+    public static final int DEFAULT_PAYLOAD_THRESHOLD_BYTES = 65_536;
+
+    private Env() {
+    }
+
+    /**
+     * @param handlerFunctions handler class name -> function name or ARN; the key {@code "*"} is the fallback
+     * @param taskClass        the Task class a task function hosts, or null to host the class each invocation names
+     */
+    public record Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
+                         String alertTopicArn, String commandRunnerFunction, Map<String, String> handlerFunctions,
+                         String stage, String taskClass) {
+        public Config {
+            dagsPrefix = dagsPrefix == null || dagsPrefix.isBlank() ? DEFAULT_DAGS_PREFIX : dagsPrefix;
+            if (payloadThresholdBytes < 1024) {
+                throw new IllegalArgumentException(PAYLOAD_THRESHOLD_BYTES + " must be at least 1024, got "
+                        + payloadThresholdBytes);
+            }
+            handlerFunctions = Map.copyOf(handlerFunctions == null ? Map.of() : handlerFunctions);
+        }
+
+        public Config withQueueUrl(String url) {
+            return new Config(table, bucket, url, dagsPrefix, payloadThresholdBytes, alertTopicArn,
+                    commandRunnerFunction, handlerFunctions, stage, taskClass);
+        }
+
+        public Config withTaskClass(String cls) {
+            return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
+                    commandRunnerFunction, handlerFunctions, stage, cls);
+        }
+
+        /** Checks that the settings a component needs are present; names the missing variable. */
+        public Config require(String... names) {
+            for (String n : names) {
+                String v = switch (n) {
+                    case TABLE -> table;
+                    case BUCKET -> bucket;
+                    case QUEUE_URL -> queueUrl;
+                    case COMMAND_RUNNER_FUNCTION -> commandRunnerFunction;
+                    default -> throw new IllegalArgumentException("not a required setting: " + n);
+                };
+                if (v == null || v.isBlank()) {
+                    throw new IllegalStateException("environment variable " + n + " is not set");
+                }
+            }
+            return this;
+        }
+    }
+
+    /** The configuration from the process environment. */
+    public static Config fromEnvironment() {
+        return from(System::getenv);
+    }
+
+    /** The configuration from any name -> value lookup (tests, {@code sluice dev}). */
+    public static Config from(Function<String, String> lookup) {
+        Objects.requireNonNull(lookup, "lookup");
+        String threshold = lookup.apply(PAYLOAD_THRESHOLD_BYTES);
+        int bytes;
+        try {
+            bytes = threshold == null || threshold.isBlank() ? DEFAULT_PAYLOAD_THRESHOLD_BYTES
+                    : Integer.parseInt(threshold.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(PAYLOAD_THRESHOLD_BYTES + " is not a number: " + threshold);
+        }
+        return new Config(blankToNull(lookup.apply(TABLE)), blankToNull(lookup.apply(BUCKET)),
+                blankToNull(lookup.apply(QUEUE_URL)), lookup.apply(DAGS_PREFIX), bytes,
+                blankToNull(lookup.apply(ALERT_TOPIC_ARN)), blankToNull(lookup.apply(COMMAND_RUNNER_FUNCTION)),
+                handlerFunctions(lookup.apply(HANDLER_FUNCTIONS)), blankToNull(lookup.apply(STAGE)),
+                blankToNull(lookup.apply(TASK_CLASS)));
+    }
+
+    static Map<String, String> handlerFunctions(String json) {
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        JsonNode n;
+        try {
+            n = Json.read(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(HANDLER_FUNCTIONS + " is not valid JSON: " + e.getMessage());
+        }
+        if (!n.isObject()) {
+            throw new IllegalStateException(HANDLER_FUNCTIONS
+                    + " must be a JSON object of handler class -> function name, got " + json);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw new IllegalStateException(HANDLER_FUNCTIONS + ": the function for " + e.getKey()
+                        + " must be a string");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        });
+        return out;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

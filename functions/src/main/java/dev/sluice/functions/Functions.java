@@ -1,0 +1,105 @@
+package dev.sluice.functions;
+
+import dev.sluice.functions.dags.DagRegistry;
+import dev.sluice.functions.dags.S3DagSource;
+import dev.sluice.functions.dispatch.CoordinatorQueue;
+import dev.sluice.functions.dispatch.Dispatcher;
+import dev.sluice.functions.dispatch.FunctionRouter;
+import dev.sluice.functions.dispatch.LambdaInvoker;
+import dev.sluice.functions.dispatch.SqsCoordinatorQueue;
+import dev.sluice.functions.obs.JsonLog;
+import dev.sluice.functions.obs.Metrics;
+import dev.sluice.functions.task.TaskRuntime;
+import dev.sluice.infra.AwsClients;
+import dev.sluice.infra.PayloadStore;
+import dev.sluice.infra.store.DynamoDbStateStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Builds the services the handlers use, once per process, from a {@link Env.Config} and SDK clients. Lambda
+ * handlers use {@link #fromEnvironment()} (static, so a warm container reuses clients, table schema and DAG cache);
+ * {@code sluice dev} and the tests build their own with a {@link Dispatcher} that runs tasks in-process.
+ */
+public final class Functions {
+    /** How often the coordinator lists the DAG folder again. */
+    public static final Duration DAG_REFRESH = Duration.ofSeconds(15);
+
+    private final Env.Config config;
+    private final AwsClients clients;
+    private final DynamoDbStateStore store;
+    private final PayloadStore payloads;
+    private final CoordinatorQueue queue;
+    private final DagRegistry dags;
+    private final JsonLog log;
+    private final Metrics metrics;
+    private final Clock clock;
+
+    private static final class Default {
+        static final Functions INSTANCE = new Functions(Env.fromEnvironment(), AwsClients.shared(), Clock.systemUTC(),
+                JsonLog.stdout(), Metrics.stdout());
+    }
+
+    public Functions(Env.Config config, AwsClients clients, Clock clock, JsonLog log, Metrics metrics) {
+        config.require(Env.TABLE, Env.BUCKET, Env.QUEUE_URL);
+        this.config = config;
+        this.clients = clients;
+        this.clock = clock;
+        this.log = log;
+        this.metrics = metrics;
+        this.payloads = new PayloadStore(clients.s3(), config.bucket(), config.payloadThresholdBytes());
+        this.store = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock);
+        this.queue = new SqsCoordinatorQueue(clients.sqs(), config.queueUrl());
+        this.dags = new DagRegistry(store, new S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix()), clock,
+                DAG_REFRESH, log);
+    }
+
+    /** The process-wide instance from the environment, built on first use. */
+    public static Functions fromEnvironment() {
+        return Default.INSTANCE;
+    }
+
+    public Env.Config config() {
+        return config;
+    }
+
+    public DynamoDbStateStore store() {
+        return store;
+    }
+
+    public DagRegistry dags() {
+        return dags;
+    }
+
+    public CoordinatorQueue queue() {
+        return queue;
+    }
+
+    public PayloadStore payloads() {
+        return payloads;
+    }
+
+    public JsonLog log() {
+        return log;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** A coordinator that invokes task functions through Lambda. */
+    public Coordinator coordinator() {
+        return coordinator(new LambdaInvoker(clients.lambda()), Coordinator.Settings.defaults());
+    }
+
+    public Coordinator coordinator(Dispatcher dispatcher, Coordinator.Settings settings) {
+        FunctionRouter router = new FunctionRouter(config.handlerFunctions(), config.commandRunnerFunction());
+        return new Coordinator(store, dags, dispatcher, router, queue, payloads, clock, new SecureRandom(), log,
+                metrics, settings, store::overdue);
+    }
+
+    public TaskRuntime taskRuntime() {
+        return new TaskRuntime(store, dags, queue, payloads, clock, new SecureRandom(), log, metrics);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.sluice.functions.message;
+
+import dev.sluice.engine.Timer;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Everything that arrives on the coordinator queue. {@link Messages} reads and writes the JSON; the wire format
+ * is documented there. One hierarchy for one consumer, so the coordinator's switch is exhaustive.
+ */
+public sealed interface CoordinatorMessage {
+
+    /** The task runtime's report of a finished try. */
+    record Completion(TaskRef task, TaskResult result) implements CoordinatorMessage {
+        public Completion {
+            Objects.requireNonNull(task, "task");
+            Objects.requireNonNull(result, "result");
+        }
+    }
+
+    /**
+     * The OnFailure destination record of an asynchronous invocation: the function crashed, timed out, ran out of
+     * memory, or the event expired before it ran. {@code condition} is Lambda's (RetriesExhausted,
+     * EventAgeExceeded); {@code error} comes from the response payload.
+     */
+    record InvokeFailed(TaskRef task, String condition, String error) implements CoordinatorMessage {
+        public InvokeFailed {
+            Objects.requireNonNull(task, "task");
+        }
+    }
+
+    /** A retry or reschedule timer delivered as a delayed SQS message. */
+    record TimerDue(TaskRef task, Timer.Kind kind, Instant fireAt) implements CoordinatorMessage {
+        public TimerDue {
+            Objects.requireNonNull(task, "task");
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(fireAt, "fireAt");
+        }
+    }
+
+    /**
+     * Checks that a dispatched try started and is still within its lease; sent (delayed) with every dispatch.
+     * A try that was never started, or runs past its deadline, times out (retryable).
+     */
+    record Watchdog(TaskRef task) implements CoordinatorMessage {
+        public Watchdog {
+            Objects.requireNonNull(task, "task");
+        }
+    }
+
+    /**
+     * "Trigger DAG X with conf": from {@code sluice trigger} or any producer.
+     *
+     * @param runId       the run id to use, or null to derive one from the message's send time
+     * @param logicalDate the logical date, or null for the send time
+     */
+    record Trigger(String dagId, String confJson, String runId, Instant logicalDate) implements CoordinatorMessage {
+        public Trigger {
+            Objects.requireNonNull(dagId, "dagId");
+        }
+    }
+
+    /** Continue a run: more tasks were ready than one decision may start, or slots were freed elsewhere. */
+    record Continue(String dagId, String dagVersion, String runId) implements CoordinatorMessage {
+        public Continue {
+            Objects.requireNonNull(dagId, "dagId");
+            Objects.requireNonNull(dagVersion, "dagVersion");
+            Objects.requireNonNull(runId, "runId");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.sluice.functions.task;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sluice.api.TaskContext;
+import dev.sluice.engine.Json;
+import dev.sluice.functions.message.TaskInvocation;
+import dev.sluice.functions.message.TaskResult;
+import dev.sluice.functions.obs.JsonLog;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs a rendered {@code command} with {@code /bin/sh -c} in the function's sandbox. Exit 0 = success (the last
+ * non-empty stdout line is the output: JSON as is, anything else as a JSON string), 99 = skipped, 126/127 (cannot
+ * run, not found) = failed for good, anything else = failed and retryable. Each output line is logged with the
+ * task's correlation ids; on timeout the process and its children are killed.
+ */
+public final class CommandWork implements TaskWork {
+    public static final int SKIP_EXIT_CODE = 99;
+    private static final int MAX_LINE = 8192;
+
+    @Override
+    public TaskResult run(TaskInvocation inv, TaskContext ctx, Duration timeout, JsonLog log) {
+        String command = inv.target();
+        if (command == null || command.isBlank()) {
+            return new TaskResult.Failed("the invocation has no command", false);
+        }
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command);
+        Map<String, String> env = pb.environment();
+        env.put("SLUICE_DAG_ID", ctx.dagId());
+        env.put("SLUICE_RUN_ID", ctx.runId());
+        env.put("SLUICE_TASK_ID", ctx.taskId());
+        env.put("SLUICE_TRY_NUMBER", Integer.toString(ctx.tryNumber()));
+        env.put("SLUICE_MAX_TRIES", Integer.toString(ctx.maxTries()));
+        env.put("SLUICE_MAP_INDEX", Integer.toString(ctx.mapIndex()));
+        env.put("SLUICE_ITEM", ctx.item() == null ? "" : ctx.item() instanceof String s ? s : inv.itemJson());
+        env.put("SLUICE_LOGICAL_DATE", ctx.logicalDate().toString());
+        env.put("SLUICE_DS", ctx.ds() == null ? "" : ctx.ds());
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            return new TaskResult.Failed("cannot start /bin/sh: " + e.getMessage(), false);
+        }
+        try {
+            p.getOutputStream().close();
+        } catch (IOException ignored) {
+            // nothing to close
+        }
+        AtomicReference<String> last = new AtomicReference<>();
+        Thread out = pump(p.getInputStream(), log, "stdout", last);
+        Thread err = pump(p.getErrorStream(), log, "stderr", null);
+        boolean finished;
+        try {
+            finished = timeout == null ? waitFor(p) : p.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            kill(p);
+            Thread.currentThread().interrupt();
+            return new TaskResult.Failed("interrupted", true);
+        }
+        if (!finished) {
+            kill(p);
+            return new TaskResult.TimedOut("the command ran longer than " + timeout.withNanos(0));
+        }
+        join(out);
+        join(err);
+        int code = p.exitValue();
+        if (code == 0) {
+            return new TaskResult.Succeeded(outputOf(last.get()));
+        } else if (code == SKIP_EXIT_CODE) {
+            return new TaskResult.Skipped("the command exited with " + SKIP_EXIT_CODE);
+        }
+        boolean retryable = code != 126 && code != 127;
+        return new TaskResult.Failed("the command exited with " + code
+                + (code == 127 ? " (command not found)" : code == 126 ? " (cannot execute)" : ""), retryable);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper STRICT = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** The last non-empty stdout line: kept when it is JSON, otherwise stored as a JSON string. */
+    static String outputOf(String line) {
+        if (line == null || line.isBlank()) {
+            return null;
+        }
+        String t = line.strip();
+        try {
+            STRICT.readTree(t);
+            return t;
+        } catch (JsonProcessingException e) {
+            return Json.write(t);
+        }
+    }
+
+    private static boolean waitFor(Process p) throws InterruptedException {
+        p.waitFor();
+        return true;
+    }
+
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread pump(InputStream in, JsonLog log, String stream, AtomicReference<String> last) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    String shown = line.length() > MAX_LINE ? line.substring(0, MAX_LINE) + "..." : line;
+                    log.info("task_output", "stream", stream, "line", shown);
+                    if (last != null && !line.isBlank()) {
+                        last.set(line);
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("task_output_lost", "stream", stream, "error", e.getMessage());
+            }
+        }, "sluice-" + stream);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+}
