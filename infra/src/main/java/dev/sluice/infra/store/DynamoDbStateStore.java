@@ -1,0 +1,596 @@
+package dev.sluice.infra.store;
+
+import static dev.sluice.infra.TableLayout.GSI1;
+import static dev.sluice.infra.TableLayout.GSI1_PK;
+import static dev.sluice.infra.TableLayout.GSI1_SK;
+import static dev.sluice.infra.TableLayout.PK;
+import static dev.sluice.infra.TableLayout.SK;
+import static dev.sluice.infra.store.Items.n;
+import static dev.sluice.infra.store.Items.s;
+
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Decision;
+import dev.sluice.engine.RunView;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.engine.TaskKey;
+import dev.sluice.engine.Timer;
+import dev.sluice.infra.AwsErrors;
+import dev.sluice.infra.PayloadStore;
+import dev.sluice.infra.TableLayout;
+import dev.sluice.model.Dag;
+import dev.sluice.state.RunState;
+import dev.sluice.store.ConcurrentUpdateException;
+import dev.sluice.store.StateStore;
+import dev.sluice.store.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+
+/**
+ * The engine's store on one DynamoDB table ({@link TableLayout}). Passes {@code StateStoreContract}.
+ *
+ * <ul>
+ *   <li>Every read the engine makes is a strongly consistent point read of one item (run, instance, pool, running
+ *       counter), except the waiting list, which pages through the sparse GSI entries of the run's SCHEDULED
+ *       instances in admission order. Nothing reads a whole run per event.</li>
+ *   <li>{@link #apply} writes a decision with conditions on the versions read; see {@link DecisionWriter} for
+ *       transactions, chunking of decisions above 100 items and their order.</li>
+ *   <li>Texts above the {@link PayloadStore}'s threshold (outputs, mapped items, errors, run conf, DAG specs) go to S3;
+ *       the item holds the reference and reads load it back.</li>
+ *   <li>Throttling is retried with backoff, then surfaces as a retryable {@link StoreException}; every other AWS error
+ *       is translated by {@link AwsErrors}.</li>
+ * </ul>
+ *
+ * <p>Like the SQLite store, it learns pool sizes, max_active_runs and topological positions from the DAG handed to
+ * {@link #view}; the engine views a run before it applies a decision for it.
+ */
+public final class DynamoDbStateStore implements StateStore {
+    private static final int FIRST_PAGE = 4;
+    private static final int MAX_PAGE = 256;
+    private static final int MAX_REMEMBERED = 4096;
+    /** Without a payload store, texts above this fail clearly instead of hitting DynamoDB's 400 KB limit. */
+    static final int INLINE_LIMIT_WITHOUT_S3 = 300 * 1024;
+
+    final DynamoDbClient ddb;
+    final String table;
+    final PayloadStore payloads;
+    final Clock clock;
+    final CapacityMeter meter = new CapacityMeter();
+    final Map<String, Integer> poolSizes = new ConcurrentHashMap<>();
+    final Map<String, Dag> dagByRun = lru();
+    final Map<String, Dag> dagById = new ConcurrentHashMap<>();
+    /** The newest run record this store read or wrote, to know a run's previous state when it changes. */
+    final Map<String, DagRun> knownRuns = lru();
+    private final DecisionWriter writer;
+
+    private DynamoDbStateStore(DynamoDbClient ddb, String table, PayloadStore payloads, Clock clock) {
+        this.ddb = Objects.requireNonNull(ddb, "ddb");
+        this.table = Objects.requireNonNull(table, "table");
+        this.payloads = payloads;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.writer = new DecisionWriter(this);
+    }
+
+    /** A store on {@code tableName}; large texts are refused (no S3 bucket for offload). */
+    public static DynamoDbStateStore create(DynamoDbClient ddb, String tableName) {
+        return new DynamoDbStateStore(ddb, tableName, null, Clock.systemUTC());
+    }
+
+    /** A store on {@code tableName} that offloads large texts through {@code payloads}. */
+    public static DynamoDbStateStore create(DynamoDbClient ddb, String tableName, PayloadStore payloads) {
+        return new DynamoDbStateStore(ddb, tableName, payloads, Clock.systemUTC());
+    }
+
+    /** As above, with the clock used for event-dedupe expiry. */
+    public static DynamoDbStateStore create(DynamoDbClient ddb, String tableName, PayloadStore payloads,
+                                            Clock clock) {
+        return new DynamoDbStateStore(ddb, tableName, payloads, clock);
+    }
+
+    public String tableName() {
+        return table;
+    }
+
+    /** Request units used by this store so far (reported by the endpoint, and computed from item sizes). */
+    public CapacityMeter meter() {
+        return meter;
+    }
+
+    private static <V> Map<String, V> lru() {
+        return Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > MAX_REMEMBERED;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    /** Runs an SDK call with throttling retries, translating failures. */
+    <T> T call(String what, Supplier<T> call) {
+        try {
+            return AwsErrors.withRetry(call);
+        } catch (SdkException e) {
+            throw AwsErrors.translateStore(what, table, e);
+        }
+    }
+
+    Map<String, AttributeValue> getItem(String what, Map<String, AttributeValue> key) {
+        GetItemResponse r = call(what, () -> ddb.getItem(b -> b.tableName(table).key(key).consistentRead(true)
+                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)));
+        meter.reportedRead(r.consumedCapacity());
+        meter.billedRead(r.hasItem() ? Items.size(r.item()) : 0, true);
+        return r.hasItem() && !r.item().isEmpty() ? r.item() : null;
+    }
+
+    /** Pages through a query lazily; each page is one request, sized by {@code pageSize} (growing). */
+    Iterator<Map<String, AttributeValue>> query(String what, QueryRequest base, int firstPage, int maxPage) {
+        return new Iterator<>() {
+            private List<Map<String, AttributeValue>> page = List.of();
+            private int i;
+            private Map<String, AttributeValue> startKey;
+            private boolean done;
+            private int size = firstPage;
+
+            @Override
+            public boolean hasNext() {
+                while (i >= page.size() && !done) {
+                    QueryRequest.Builder b = base.toBuilder().limit(size)
+                            .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL);
+                    if (startKey != null) {
+                        b.exclusiveStartKey(startKey);
+                    }
+                    QueryRequest req = b.build();
+                    QueryResponse r = call(what, () -> ddb.query(req));
+                    meter.reportedRead(r.consumedCapacity());
+                    int bytes = 0;
+                    for (Map<String, AttributeValue> item : r.items()) {
+                        bytes += Items.size(item);
+                    }
+                    meter.billedRead(bytes, !Boolean.FALSE.equals(req.consistentRead()) && req.indexName() == null);
+                    page = r.items();
+                    i = 0;
+                    startKey = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+                    done = startKey == null;
+                    size = Math.min(maxPage, size * 2);
+                }
+                return i < page.size();
+            }
+
+            @Override
+            public Map<String, AttributeValue> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.get(i++);
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- payloads
+
+    /** Replaces a too-large text attribute by an S3 reference ("name@"). */
+    void offload(Map<String, AttributeValue> item, String name, String s3Key) {
+        AttributeValue v = item.get(name);
+        if (v == null || v.s() == null) {
+            return;
+        }
+        if (payloads == null) {
+            if (Sizes.utf8(v.s()) > INLINE_LIMIT_WITHOUT_S3) {
+                throw new StoreException("a " + Sizes.utf8(v.s()) + "-byte text (" + s3Key + ") does not fit in a "
+                        + "DynamoDB item; configure a payload bucket (PayloadStore) for the store", false);
+            }
+            return;
+        }
+        if (payloads.exceeds(v.s())) {
+            item.remove(name);
+            item.put(name + Items.REF_SUFFIX, s(payloads.put(s3Key, v.s())));
+        }
+    }
+
+    /** Loads texts that were offloaded back into the item, in place. */
+    Map<String, AttributeValue> loadOffloaded(Map<String, AttributeValue> item) {
+        for (String name : List.of(Items.OUTPUT_JSON, Items.ITEM_JSON, Items.ERROR, Items.CONF_JSON, "spec")) {
+            AttributeValue ref = item.get(name + Items.REF_SUFFIX);
+            if (ref != null) {
+                if (payloads == null) {
+                    throw new StoreException("item " + item.get(PK).s() + " / " + item.get(SK).s() + " refers to "
+                            + ref.s() + " but this store has no payload bucket configured", false);
+                }
+                Map<String, AttributeValue> copy = new HashMap<>(item);
+                copy.put(name, s(payloads.get(ref.s())));
+                item = copy;
+            }
+        }
+        return item;
+    }
+
+    TaskInstance toInstance(Map<String, AttributeValue> item) {
+        return Items.INSTANCE.mapToItem(loadOffloaded(item));
+    }
+
+    DagRun toRun(Map<String, AttributeValue> item) {
+        DagRun r = Items.RUN.mapToItem(loadOffloaded(item));
+        knownRuns.merge(r.runId(), r, (a, b) -> a.version() >= b.version() ? a : b);
+        return r;
+    }
+
+    // ---------------------------------------------------------------- DAG versions
+
+    @Override
+    public void putDagVersion(String dagId, String version, String specText) {
+        Map<String, AttributeValue> item = Items.key(TableLayout.DAG_PREFIX + dagId,
+                TableLayout.VERSION_SK_PREFIX + version);
+        item.put("spec", s(specText));
+        offload(item, "spec", PayloadStore.KEY_PREFIX + "dags/" + dagId + "/" + version + ".txt");
+        try {
+            call("storing DAG " + dagId + " version " + version, () -> ddb.putItem(b -> b.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", PK))));
+        } catch (ConcurrentUpdateException exists) {
+            // Idempotent: the first text stays.
+        }
+    }
+
+    @Override
+    public Optional<String> dagVersion(String dagId, String version) {
+        Map<String, AttributeValue> item = getItem("reading DAG " + dagId + " version " + version,
+                Items.key(TableLayout.DAG_PREFIX + dagId, TableLayout.VERSION_SK_PREFIX + version));
+        return item == null ? Optional.empty() : Optional.of(loadOffloaded(item).get("spec").s());
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    @Override
+    public Optional<DagRun> run(String runId) {
+        Map<String, AttributeValue> item = getItem("reading run " + runId, Items.runKey(runId));
+        return item == null ? Optional.empty() : Optional.of(toRun(item));
+    }
+
+    private static final Comparator<DagRun> NEWEST_FIRST = Comparator.comparing(DagRun::logicalDate).reversed()
+            .thenComparing(DagRun::runId);
+    private static final Comparator<DagRun> OLDEST_FIRST = Comparator.comparing(DagRun::logicalDate)
+            .thenComparing(DagRun::runId);
+
+    private QueryRequest runsOfDagInState(String dagId, RunState state, boolean forward) {
+        return QueryRequest.builder().tableName(table).indexName(GSI1)
+                .keyConditionExpression("#p = :p AND begins_with(#s, :s)")
+                .expressionAttributeNames(Map.of("#p", GSI1_PK, "#s", GSI1_SK))
+                .expressionAttributeValues(Map.of(":p", s(TableLayout.GSI_RUNS_PREFIX + dagId),
+                        ":s", s(state.name() + "#")))
+                .scanIndexForward(forward).build();
+    }
+
+    @Override
+    public List<DagRun> runs(String dagId, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        List<DagRun> all = new ArrayList<>();
+        if (dagId == null) {
+            // Every DAG: an operator's listing, not a coordinator path; a paginated scan of run items.
+            Map<String, AttributeValue> start = null;
+            do {
+                Map<String, AttributeValue> from = start;
+                ScanResponse r = call("listing runs", () -> ddb.scan(b -> b.tableName(table).consistentRead(true)
+                        .filterExpression("#sk = :run").expressionAttributeNames(Map.of("#sk", SK))
+                        .expressionAttributeValues(Map.of(":run", s(TableLayout.RUN_SK))).exclusiveStartKey(from)
+                        .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)));
+                meter.reportedRead(r.consumedCapacity());
+                r.items().forEach(i -> all.add(toRun(i)));
+                start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+            } while (start != null);
+        } else {
+            for (RunState state : RunState.values()) {
+                // Newest first per state; keep reading past the limit only while logical dates tie.
+                Iterator<Map<String, AttributeValue>> it = query("listing runs of " + dagId,
+                        runsOfDagInState(dagId, state, false), Math.min(limit + 1, 100), 100);
+                int taken = 0;
+                Instant last = null;
+                while (it.hasNext()) {
+                    DagRun r = toRun(it.next());
+                    if (taken >= limit && !r.logicalDate().equals(last)) {
+                        break;
+                    }
+                    all.add(r);
+                    taken++;
+                    last = r.logicalDate();
+                }
+            }
+        }
+        all.sort(NEWEST_FIRST);
+        return List.copyOf(all.subList(0, Math.min(limit, all.size())));
+    }
+
+    @Override
+    public List<DagRun> runs(String dagId, RunState state, int limit) {
+        List<DagRun> out = new ArrayList<>();
+        if (limit <= 0) {
+            return out;
+        }
+        Iterator<Map<String, AttributeValue>> it = query("listing " + state.airflowName() + " runs of " + dagId,
+                runsOfDagInState(dagId, state, true), Math.min(limit, 100), 100);
+        while (out.size() < limit && it.hasNext()) {
+            out.add(toRun(it.next()));
+        }
+        out.sort(OLDEST_FIRST);
+        return out;
+    }
+
+    @Override
+    public Optional<Instant> latestLogicalDate(String dagId, String runIdPrefix) {
+        Instant best = null;
+        for (RunState state : RunState.values()) {
+            QueryRequest q = runsOfDagInState(dagId, state, false).toBuilder()
+                    .filterExpression("begins_with(#r, :prefix)")
+                    .expressionAttributeNames(Map.of("#p", GSI1_PK, "#s", GSI1_SK, "#r", "r"))
+                    .expressionAttributeValues(Map.of(":p", s(TableLayout.GSI_RUNS_PREFIX + dagId),
+                            ":s", s(state.name() + "#"), ":prefix", s(runIdPrefix)))
+                    .build();
+            Iterator<Map<String, AttributeValue>> it = query("finding the latest " + runIdPrefix + " run of "
+                    + dagId, q, 25, 100);
+            if (it.hasNext()) {
+                Instant t = Items.RUN.mapToItem(it.next()).logicalDate();
+                best = best == null || t.isAfter(best) ? t : best;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    // ---------------------------------------------------------------- instances and views
+
+    @Override
+    public List<TaskInstance> instances(String runId) {
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true)
+                .keyConditionExpression("#pk = :pk AND begins_with(#sk, :ti)")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", s(Items.runPk(runId)),
+                        ":ti", s(TableLayout.INSTANCE_SK_PREFIX)))
+                .build();
+        List<TaskInstance> out = new ArrayList<>();
+        query("listing the tasks of run " + runId, q, 500, 1000).forEachRemaining(i -> out.add(toInstance(i)));
+        out.sort(Comparator.comparing(TaskInstance::key));
+        return out;
+    }
+
+    @Override
+    public RunView view(Dag dag, String runId) {
+        poolSizes.putAll(dag.pools());
+        dagByRun.put(runId, dag);
+        dagById.put(dag.dagId(), dag);
+        return new LazyView(dag, runId);
+    }
+
+    /** Reads on demand and remembers what it read, so the engine sees one value per key within a decision. */
+    private final class LazyView implements RunView {
+        private final Dag dag;
+        private final String runId;
+        private boolean runRead;
+        private DagRun run;
+        private final Map<TaskKey, TaskInstance> instances = new HashMap<>();
+        private final Map<String, Integer> pools = new HashMap<>();
+        private int running = -1;
+
+        LazyView(Dag dag, String runId) {
+            this.dag = dag;
+            this.runId = runId;
+        }
+
+        @Override
+        public DagRun run() {
+            if (!runRead) {
+                run = DynamoDbStateStore.this.run(runId).orElse(null);
+                runRead = true;
+            }
+            return run;
+        }
+
+        @Override
+        public TaskInstance instance(TaskKey key) {
+            if (instances.containsKey(key)) {
+                return instances.get(key);
+            }
+            Map<String, AttributeValue> item = getItem("reading task " + key + " of run " + runId,
+                    Items.instanceKey(runId, key));
+            TaskInstance t = item == null ? null : toInstance(item);
+            instances.put(key, t);
+            return t;
+        }
+
+        @Override
+        public Iterator<TaskInstance> scheduledInPriorityOrder() {
+            QueryRequest q = QueryRequest.builder().tableName(table).indexName(GSI1)
+                    .keyConditionExpression("#p = :p")
+                    .expressionAttributeNames(Map.of("#p", GSI1_PK))
+                    .expressionAttributeValues(Map.of(":p", s(TableLayout.GSI_SCHEDULED_PREFIX + runId)))
+                    .build();
+            Iterator<Map<String, AttributeValue>> items = query("reading waiting tasks of run " + runId, q,
+                    FIRST_PAGE, MAX_PAGE);
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return items.hasNext();
+                }
+
+                @Override
+                public TaskInstance next() {
+                    TaskInstance t = toInstance(items.next());
+                    instances.putIfAbsent(t.key(), t);
+                    return t;
+                }
+            };
+        }
+
+        @Override
+        public int poolUsed(String pool) {
+            return pools.computeIfAbsent(pool, DynamoDbStateStore.this::poolUsed);
+        }
+
+        @Override
+        public int runningRunsOfDag() {
+            if (running < 0) {
+                running = runningRuns(dag.dagId());
+            }
+            return running;
+        }
+    }
+
+    /** Runs of the DAG in state RUNNING: one counter item, kept in the same transaction as the run's state. */
+    public int runningRuns(String dagId) {
+        Map<String, AttributeValue> item = getItem("counting running runs of " + dagId,
+                Items.key(TableLayout.DAG_PREFIX + dagId, TableLayout.RUNNING_SK));
+        return item == null || item.get("n") == null ? 0 : Math.max(0, Integer.parseInt(item.get("n").n()));
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public void apply(Decision decision) throws ConcurrentUpdateException {
+        writer.apply(decision);
+    }
+
+    // ---------------------------------------------------------------- timers, pools, overdue
+
+    private QueryRequest dueQuery(String gsiPk, Instant now) {
+        // Entries due at `now` start with its sortable form and "#", and '#' < '$'.
+        return QueryRequest.builder().tableName(table).indexName(GSI1)
+                .keyConditionExpression("#p = :p AND #s < :upper")
+                .expressionAttributeNames(Map.of("#p", GSI1_PK, "#s", GSI1_SK))
+                .expressionAttributeValues(Map.of(":p", s(gsiPk), ":upper",
+                        s(TableLayout.sortableInstant(now) + "$")))
+                .build();
+    }
+
+    @Override
+    public List<Timer> dueTimers(Instant now, int limit) {
+        List<Timer> out = new ArrayList<>();
+        if (limit <= 0) {
+            return out;
+        }
+        Iterator<Map<String, AttributeValue>> it = query("reading due timers", dueQuery(TableLayout.GSI_TIMERS, now),
+                Math.min(limit, 100), 100);
+        while (out.size() < limit && it.hasNext()) {
+            out.add(Items.TIMER.mapToItem(it.next()));
+        }
+        return out;
+    }
+
+    @Override
+    public void deleteTimer(Timer timer) {
+        call("deleting timer " + timer, () -> ddb.deleteItem(b -> b.tableName(table)
+                .key(Items.key(Items.runPk(timer.runId()), Items.timerSk(timer)))));
+    }
+
+    /**
+     * Task instances queued or running whose current try's deadline is at or before {@code now}, oldest deadline
+     * first: the tick fails them (timed out, retryable). From the sparse GSI, so possibly a moment stale; the engine
+     * ignores a timeout for a try that has moved on.
+     */
+    public List<TaskInstance> overdue(Instant now, int limit) {
+        List<TaskInstance> out = new ArrayList<>();
+        if (limit <= 0) {
+            return out;
+        }
+        Iterator<Map<String, AttributeValue>> it = query("reading overdue tasks",
+                dueQuery(TableLayout.GSI_DEADLINES, now), Math.min(limit, 100), 100);
+        while (out.size() < limit && it.hasNext()) {
+            out.add(toInstance(it.next()));
+        }
+        return out;
+    }
+
+    @Override
+    public int poolUsed(String pool) {
+        Map<String, AttributeValue> item = getItem("reading pool " + pool,
+                Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK));
+        return item == null || item.get("u") == null ? 0 : Integer.parseInt(item.get("u").n());
+    }
+
+    /** The pool's size stored by a process that knew it, or null. */
+    Integer storedPoolSize(String pool) {
+        Map<String, AttributeValue> item = getItem("reading pool " + pool,
+                Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK));
+        return item == null || item.get("sz") == null ? null : Integer.parseInt(item.get("sz").n());
+    }
+
+    // ---------------------------------------------------------------- event dedupe, circuit breakers
+
+    /**
+     * Records that an event (an S3 object event, an SQS message) was handled; false when it was already seen within
+     * its time to live, i.e. this delivery is a duplicate. The item expires through DynamoDB TTL after {@code ttl}.
+     */
+    public boolean markEventSeen(String eventId, Duration ttl) {
+        Instant now = clock.instant();
+        Map<String, AttributeValue> item = Items.key(TableLayout.EVENT_PREFIX + eventId, TableLayout.EVENT_SK);
+        item.put(TableLayout.TTL, n(now.plus(ttl).getEpochSecond()));
+        try {
+            AwsErrors.withRetry(() -> ddb.putItem(b -> b.tableName(table).item(item)
+                    // TTL deletion lags; an expired item counts as absent.
+                    .conditionExpression("attribute_not_exists(#pk) OR #ttl < :now")
+                    .expressionAttributeNames(Map.of("#pk", PK, "#ttl", TableLayout.TTL))
+                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond())))));
+            return true;
+        } catch (SdkException e) {
+            if (AwsErrors.isConditionFailure(e)) {
+                return false;
+            }
+            throw AwsErrors.translateStore("recording event " + eventId, table, e);
+        }
+    }
+
+    public Optional<CircuitBreaker> circuitBreaker(String name) {
+        Map<String, AttributeValue> item = getItem("reading circuit breaker " + name,
+                Items.key(TableLayout.BREAKER_PREFIX + name, TableLayout.BREAKER_SK));
+        if (item == null) {
+            return Optional.empty();
+        }
+        AttributeValue until = item.get("ou");
+        return Optional.of(new CircuitBreaker(name, item.get("s").s(), Integer.parseInt(item.get("f").n()),
+                until == null ? null : Instant.parse(until.s()), Long.parseLong(item.get(TableLayout.VERSION).n())));
+    }
+
+    /** Writes the breaker if the stored version is still {@code version - 1}; else ConcurrentUpdateException. */
+    public void putCircuitBreaker(CircuitBreaker cb) {
+        Map<String, AttributeValue> item = Items.key(TableLayout.BREAKER_PREFIX + cb.name(), TableLayout.BREAKER_SK);
+        item.put("s", s(cb.state()));
+        item.put("f", n(cb.consecutiveFailures()));
+        if (cb.openUntil() != null) {
+            item.put("ou", s(cb.openUntil().toString()));
+        }
+        item.put(TableLayout.VERSION, n(cb.version()));
+        boolean create = cb.version() == 1;
+        call("writing circuit breaker " + cb.name(), () -> ddb.putItem(b -> {
+            b.tableName(table).item(item);
+            if (create) {
+                b.conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", PK));
+            } else {
+                b.conditionExpression("#v = :expected")
+                        .expressionAttributeNames(Map.of("#v", TableLayout.VERSION))
+                        .expressionAttributeValues(Map.of(":expected", n(cb.version() - 1)));
+            }
+        }));
+    }
+}

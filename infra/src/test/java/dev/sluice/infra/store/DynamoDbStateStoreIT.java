@@ -1,0 +1,33 @@
+package dev.sluice.infra.store;
+
+import dev.sluice.infra.AwsClients;
+import dev.sluice.infra.PayloadStore;
+import dev.sluice.infra.TableLayout;
+import dev.sluice.infra.testing.AwsEndpointExtension;
+import dev.sluice.store.StateStore;
+import dev.sluice.store.StateStoreContract;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The store contract against DynamoDB (moto, LocalStack or AWS_ENDPOINT_URL): a fresh table per test. */
+class DynamoDbStateStoreIT extends StateStoreContract {
+    @RegisterExtension
+    static final AwsEndpointExtension AWS = new AwsEndpointExtension();
+
+    private static String bucket;
+    private static int tables;
+
+    @BeforeAll
+    static void createBucket() {
+        bucket = AwsEndpointExtension.uniqueName("sluice-payloads");
+        AWS.clients().s3().createBucket(b -> b.bucket(bucket));
+    }
+
+    @Override
+    protected StateStore newStore() {
+        AwsClients c = AWS.clients();
+        String table = AWS.tableName() + "-" + (++tables);
+        TableLayout.createTable(c.dynamoDb(), table);
+        return DynamoDbStateStore.create(c.dynamoDb(), table, new PayloadStore(c.s3(), bucket));
+    }
+}
