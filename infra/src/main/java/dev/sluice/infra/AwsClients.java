@@ -42,11 +42,11 @@ public final class AwsClients implements AutoCloseable {
     private final Lazy<SqsClient> sqs;
     private final Lazy<LambdaClient> lambda;
 
-    private AwsClients(Region region, URI endpoint, AwsCredentialsProvider credentials) {
+    private AwsClients(Region region, URI endpoint, AwsCredentialsProvider credentials, SdkHttpClient http) {
         this.region = Objects.requireNonNull(region, "region");
         this.endpoint = endpoint;
         this.credentials = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
-        this.http = UrlConnectionHttpClient.builder().build();
+        this.http = http != null ? http : UrlConnectionHttpClient.builder().build();
         this.dynamo = new Lazy<>(() -> {
             var b = DynamoDbClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
             if (endpoint != null) {
@@ -97,7 +97,13 @@ public final class AwsClients implements AutoCloseable {
      * @param credentials null for the SDK's default chain
      */
     public static AwsClients create(Region region, URI endpoint, AwsCredentialsProvider credentials) {
-        return new AwsClients(region, endpoint, credentials);
+        return new AwsClients(region, endpoint, credentials, null);
+    }
+
+    /** As above with a given HTTP client (closed with these clients), e.g. a wrapper used by tests. */
+    public static AwsClients create(Region region, URI endpoint, AwsCredentialsProvider credentials,
+                                    SdkHttpClient http) {
+        return new AwsClients(region, endpoint, credentials, http);
     }
 
     public Region region() {

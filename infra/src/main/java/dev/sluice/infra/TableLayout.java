@@ -31,7 +31,7 @@ import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbWaiter;
  *                                                                          (while queued or running with a deadline)
  * timer                RUN#runId           TM#kind#taskId#mapIndex#try#at  TIMERS / fireAt#runId#task#try#kind
  * pool                 POOL#name           POOL                            -
- * circuit breaker      CB#name             CB                              -
+ * circuit breaker      CB#name             CB                              BREAKERS / name
  * event dedupe         EVT#eventId         EVT (ttl set)                   -
  * </pre>
  */
@@ -66,6 +66,7 @@ public final class TableLayout {
     public static final String GSI_SCHEDULED_PREFIX = "SCHED#";
     public static final String GSI_DEADLINES = "DEADLINES";
     public static final String GSI_TIMERS = "TIMERS";
+    public static final String GSI_BREAKERS = "BREAKERS";
 
     /** Transactions take at most 100 items and 4 MB; we stay below the size with a margin. */
     public static final int MAX_TRANSACTION_ITEMS = 100;

@@ -9,6 +9,7 @@ import static dev.sluice.infra.TableLayout.VERSION;
 import static dev.sluice.infra.store.Items.n;
 import static dev.sluice.infra.store.Items.s;
 
+import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
@@ -47,7 +48,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * <ol>
  *   <li>instances being created (version 1) that are not dispatched by this decision;</li>
  *   <li>other instance updates that are not dispatched;</li>
- *   <li>last, in the final chunk: the instances this decision claims for dispatch, timers, pool deltas, the
+ *   <li>last, in the final chunk: the instances this decision claims for dispatch, timers, circuit breakers,
+ *       pool deltas, the
  *       running-runs counter and the run item.</li>
  * </ol>
  * Only the final chunk uses strict conditions. The earlier chunks also accept an item that already holds exactly
@@ -132,12 +134,12 @@ final class DecisionWriter {
     }
 
     void apply(Decision d) {
-        if (d.run() == null && d.instances().isEmpty() && d.timers().isEmpty() && d.poolDeltas().isEmpty()) {
+        if (d.isNoop() && d.timers().isEmpty() && d.poolDeltas().isEmpty()) {
             return;
         }
         String runId = d.run() != null ? d.run().runId()
                 : !d.instances().isEmpty() ? d.instances().get(0).runId()
-                : !d.timers().isEmpty() ? d.timers().get(0).runId() : "?";
+                : !d.timers().isEmpty() ? d.timers().get(0).runId() : "(none)";
         String what = "applying a decision for run " + runId;
 
         Set<String> claimed = new HashSet<>();
@@ -165,6 +167,9 @@ final class DecisionWriter {
             Map<String, AttributeValue> item = Items.timerItem(t);
             last.add(new Op("timer " + t, Items.key(item.get(PK).s(), item.get(SK).s()), item, null, null, null,
                     Map.of(), Map.of(), Items.size(item)));
+        }
+        for (BreakerState b : d.breakers()) {
+            last.add(versioned("circuit breaker " + b.name(), Items.withHash(Items.breakerItem(b)), b.version()));
         }
         d.poolDeltas().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .filter(e -> e.getValue() != 0).forEach(e -> last.add(poolOp(e.getKey(), e.getValue())));

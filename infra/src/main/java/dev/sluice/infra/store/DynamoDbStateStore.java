@@ -8,6 +8,7 @@ import static dev.sluice.infra.TableLayout.SK;
 import static dev.sluice.infra.store.Items.n;
 import static dev.sluice.infra.store.Items.s;
 
+import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.RunView;
@@ -56,6 +57,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  *       instances in admission order. Nothing reads a whole run per event.</li>
  *   <li>{@link #apply} writes a decision with conditions on the versions read; see {@link DecisionWriter} for
  *       transactions, chunking of decisions above 100 items and their order.</li>
+ *   <li>Circuit breakers are items too, written in the decision that changes them (conditional on version).</li>
  *   <li>Texts above the {@link PayloadStore}'s threshold (outputs, mapped items, errors, run conf, DAG specs) go to S3;
  *       the item holds the reference and reads load it back.</li>
  *   <li>Throttling is retried with backoff, then surfaces as a retryable {@link StoreException}; every other AWS error
@@ -393,6 +395,7 @@ public final class DynamoDbStateStore implements StateStore {
         private final Map<TaskKey, TaskInstance> instances = new HashMap<>();
         private final Map<String, Integer> pools = new HashMap<>();
         private int running = -1;
+        private final Map<String, Optional<BreakerState>> breakers = new HashMap<>();
 
         LazyView(Dag dag, String runId) {
             this.dag = dag;
@@ -447,6 +450,12 @@ public final class DynamoDbStateStore implements StateStore {
         @Override
         public int poolUsed(String pool) {
             return pools.computeIfAbsent(pool, DynamoDbStateStore.this::poolUsed);
+        }
+
+        @Override
+        public BreakerState breaker(String name) {
+            return breakers.computeIfAbsent(name, n -> Optional.ofNullable(DynamoDbStateStore.this.breaker(n)))
+                    .orElse(null);
         }
 
         @Override
@@ -561,36 +570,38 @@ public final class DynamoDbStateStore implements StateStore {
         }
     }
 
-    public Optional<CircuitBreaker> circuitBreaker(String name) {
-        Map<String, AttributeValue> item = getItem("reading circuit breaker " + name,
-                Items.key(TableLayout.BREAKER_PREFIX + name, TableLayout.BREAKER_SK));
-        if (item == null) {
-            return Optional.empty();
-        }
-        AttributeValue until = item.get("ou");
-        return Optional.of(new CircuitBreaker(name, item.get("s").s(), Integer.parseInt(item.get("f").n()),
-                until == null ? null : Instant.parse(until.s()), Long.parseLong(item.get(TableLayout.VERSION).n())));
+    @Override
+    public List<BreakerState> breakers() {
+        QueryRequest q = QueryRequest.builder().tableName(table).indexName(GSI1)
+                .keyConditionExpression("#p = :p").expressionAttributeNames(Map.of("#p", GSI1_PK))
+                .expressionAttributeValues(Map.of(":p", s(TableLayout.GSI_BREAKERS))).build();
+        List<BreakerState> out = new ArrayList<>();
+        query("listing circuit breakers", q, 100, 1000).forEachRemaining(i -> out.add(Items.BREAKER.mapToItem(i)));
+        return out;
     }
 
-    /** Writes the breaker if the stored version is still {@code version - 1}; else ConcurrentUpdateException. */
-    public void putCircuitBreaker(CircuitBreaker cb) {
-        Map<String, AttributeValue> item = Items.key(TableLayout.BREAKER_PREFIX + cb.name(), TableLayout.BREAKER_SK);
-        item.put("s", s(cb.state()));
-        item.put("f", n(cb.consecutiveFailures()));
-        if (cb.openUntil() != null) {
-            item.put("ou", s(cb.openUntil().toString()));
-        }
-        item.put(TableLayout.VERSION, n(cb.version()));
-        boolean create = cb.version() == 1;
-        call("writing circuit breaker " + cb.name(), () -> ddb.putItem(b -> {
-            b.tableName(table).item(item);
-            if (create) {
-                b.conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", PK));
-            } else {
-                b.conditionExpression("#v = :expected")
-                        .expressionAttributeNames(Map.of("#v", TableLayout.VERSION))
-                        .expressionAttributeValues(Map.of(":expected", n(cb.version() - 1)));
+    /** The stored breaker, or null when it was never written (closed). */
+    public BreakerState breaker(String name) {
+        Map<String, AttributeValue> item = getItem("reading circuit breaker " + name,
+                Items.key(TableLayout.BREAKER_PREFIX + name, TableLayout.BREAKER_SK));
+        return item == null ? null : Items.BREAKER.mapToItem(item);
+    }
+
+    @Override
+    public boolean resetBreaker(String name) {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            BreakerState b = breaker(name);
+            if (b == null) {
+                return false;
             }
-        }));
+            try {
+                apply(new Decision(null, List.of(), List.of(), List.of(), List.of(), Map.of(),
+                        List.of(BreakerState.closed(name).withVersion(b.version() + 1))));
+                return true;
+            } catch (ConcurrentUpdateException raced) {
+                // a coordinator changed it meanwhile: read again
+            }
+        }
+        throw new ConcurrentUpdateException("circuit breaker " + name + " keeps changing; try again");
     }
 }

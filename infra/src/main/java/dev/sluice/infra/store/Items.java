@@ -7,6 +7,7 @@ import static dev.sluice.infra.TableLayout.PK;
 import static dev.sluice.infra.TableLayout.SK;
 import static dev.sluice.infra.TableLayout.sortableInstant;
 
+import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.RunType;
 import dev.sluice.engine.TaskInstance;
@@ -87,6 +88,24 @@ final class Items {
         TableSchema<T> build() {
             return b.build();
         }
+    }
+
+    static final TableSchema<BreakerState> BREAKER = new Attrs<>(BreakerState.class, 6, s -> new BreakerState(
+            s.s(0), BreakerState.Status.valueOf(s.s(1)), s.i(2, 0), s.t(3), s.s(4), s.l(5)))
+            .add(String.class, "name", BreakerState::name)
+            .add(String.class, "s", b -> b.status().name())
+            .add(Integer.class, "f", BreakerState::failures)
+            .add(Instant.class, "oa", BreakerState::openedAt)
+            .add(String.class, "pr", BreakerState::probe)
+            .add(Long.class, TableLayout.VERSION, BreakerState::version)
+            .build();
+
+    static Map<String, AttributeValue> breakerItem(BreakerState b) {
+        Map<String, AttributeValue> m = new HashMap<>(BREAKER.itemToMap(b, true));
+        m.putAll(key(TableLayout.BREAKER_PREFIX + b.name(), TableLayout.BREAKER_SK));
+        m.put(GSI1_PK, s(TableLayout.GSI_BREAKERS));
+        m.put(GSI1_SK, s(b.name()));
+        return m;
     }
 
     static final TableSchema<TaskInstance> INSTANCE = new Attrs<>(TaskInstance.class, 22, s -> new TaskInstance(

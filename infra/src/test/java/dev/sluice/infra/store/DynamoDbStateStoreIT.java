@@ -7,6 +7,7 @@ import dev.sluice.infra.testing.AwsEndpointExtension;
 import dev.sluice.store.StateStore;
 import dev.sluice.store.StateStoreContract;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract against DynamoDB (moto, LocalStack or AWS_ENDPOINT_URL): a fresh table per test. */
@@ -21,6 +22,15 @@ class DynamoDbStateStoreIT extends StateStoreContract {
     static void createBucket() {
         bucket = AwsEndpointExtension.uniqueName("sluice-payloads");
         AWS.clients().s3().createBucket(b -> b.bucket(bucket));
+    }
+
+    /** The contract's concurrent DAG driven by one thread: the same engine flow, without concurrent requests. */
+    @Test
+    void oneThreadDrivesTheConcurrentDag() throws InterruptedException {
+        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> dispatchCount =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        driveConcurrently(java.util.List.of(store), 1, concurrentDag(), "r1", concurrentOutcomes(), dispatchCount);
+        assertConcurrentRunComplete(store, "r1", dispatchCount);
     }
 
     @Override
