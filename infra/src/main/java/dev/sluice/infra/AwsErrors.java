@@ -23,6 +23,7 @@ public final class AwsErrors {
     /** Error codes (and transaction cancellation codes) that mean "slow down and try again". */
     static final Set<String> THROTTLING = Set.of("ThrottlingException", "Throttling", "ThrottlingError",
             "ProvisionedThroughputExceededException", "ProvisionedThroughputExceeded", "RequestLimitExceeded",
+            "RequestLimitExceededException",
             "TransactionConflictException", "TransactionConflict", "TransactionInProgressException",
             "TooManyRequestsException", "RequestThrottled", "SlowDown", "LimitExceededException");
 
@@ -52,9 +53,12 @@ public final class AwsErrors {
                 return true;
             }
             String code = ase.awsErrorDetails() == null ? null : ase.awsErrorDetails().errorCode();
-            return code != null && THROTTLING.contains(code);
+            if (code != null && THROTTLING.contains(code)) {
+                return true;
+            }
         }
-        return false;
+        // The modelled exception types (ProvisionedThroughputExceededException, ...) even without error details.
+        return THROTTLING.contains(e.getClass().getSimpleName());
     }
 
     /** True when a write failed only because one of its conditions did not hold. */
