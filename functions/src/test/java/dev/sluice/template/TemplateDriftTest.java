@@ -187,11 +187,11 @@ class TemplateDriftTest {
         assertThat(queue.path("VisibilityTimeout").asInt()).isGreaterThanOrEqualTo(6 * timeout);
         assertThat(queue.path("RedrivePolicy").path("maxReceiveCount").asInt()).isEqualTo(5);
 
-        JsonNode sqs = resource(COORDINATOR).path("Properties").path("Events").path("Completions");
-        assertThat(sqs.path("Type").asText()).isEqualTo("SQS");
-        assertThat(sqs.path("Properties").path("FunctionResponseTypes").toString())
-                .contains("ReportBatchItemFailures");
-        assertThat(sqs.path("Properties").path("ScalingConfig").has("MaximumConcurrency")).isTrue();
+        JsonNode mapping = resource("CoordinatorQueueMapping").path("Properties");
+        assertThat(mapping.path("EventSourceArn").path("Fn::GetAtt").get(0).asText()).isEqualTo("CoordinatorQueue");
+        assertThat(mapping.path("FunctionName").path("Ref").asText()).isEqualTo(COORDINATOR + ".Alias");
+        assertThat(mapping.path("FunctionResponseTypes").toString()).contains("ReportBatchItemFailures");
+        assertThat(mapping.path("ScalingConfig").has("MaximumConcurrency")).isTrue();
     }
 
     @Test
