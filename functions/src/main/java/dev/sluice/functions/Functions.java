@@ -13,9 +13,11 @@ import dev.sluice.functions.task.TaskRuntime;
 import dev.sluice.infra.AwsClients;
 import dev.sluice.infra.PayloadStore;
 import dev.sluice.infra.store.DynamoDbStateStore;
+import dev.sluice.store.StateStore;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds the services the handlers use, once per process, from a {@link Env.Config} and SDK clients. Lambda
@@ -28,7 +30,8 @@ public final class Functions {
 
     private final Env.Config config;
     private final AwsClients clients;
-    private final DynamoDbStateStore store;
+    private final DynamoDbStateStore dynamo;
+    private final StateStore store;
     private final PayloadStore payloads;
     private final CoordinatorQueue queue;
     private final DagRegistry dags;
@@ -42,6 +45,12 @@ public final class Functions {
     }
 
     public Functions(Env.Config config, AwsClients clients, Clock clock, JsonLog log, Metrics metrics) {
+        this(config, clients, clock, log, metrics, UnaryOperator.identity());
+    }
+
+    /** @param storeDecorator wraps the DynamoDB store (tests serialize writes on emulators without isolation) */
+    public Functions(Env.Config config, AwsClients clients, Clock clock, JsonLog log, Metrics metrics,
+                     UnaryOperator<StateStore> storeDecorator) {
         config.require(Env.TABLE, Env.BUCKET, Env.QUEUE_URL);
         this.config = config;
         this.clients = clients;
@@ -49,7 +58,8 @@ public final class Functions {
         this.log = log;
         this.metrics = metrics;
         this.payloads = new PayloadStore(clients.s3(), config.bucket(), config.payloadThresholdBytes());
-        this.store = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock);
+        this.dynamo = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock);
+        this.store = storeDecorator.apply(dynamo);
         this.queue = new SqsCoordinatorQueue(clients.sqs(), config.queueUrl());
         this.dags = new DagRegistry(store, new S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix()), clock,
                 DAG_REFRESH, log);
@@ -64,8 +74,13 @@ public final class Functions {
         return config;
     }
 
-    public DynamoDbStateStore store() {
+    public StateStore store() {
         return store;
+    }
+
+    /** The DynamoDB store itself (request-unit meter, event dedupe). */
+    public DynamoDbStateStore dynamoDbStore() {
+        return dynamo;
     }
 
     public DagRegistry dags() {
@@ -96,7 +111,7 @@ public final class Functions {
     public Coordinator coordinator(Dispatcher dispatcher, Coordinator.Settings settings) {
         FunctionRouter router = new FunctionRouter(config.handlerFunctions(), config.commandRunnerFunction());
         return new Coordinator(store, dags, dispatcher, router, queue, payloads, clock, new SecureRandom(), log,
-                metrics, settings, store::overdue);
+                metrics, settings, dynamo::overdue);
     }
 
     public TaskRuntime taskRuntime() {

@@ -17,6 +17,7 @@ import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.functions.obs.Metrics;
 import dev.sluice.functions.task.TaskRuntime;
 import dev.sluice.infra.AwsClients;
+import dev.sluice.store.StateStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -60,30 +61,35 @@ public final class DevHost implements AutoCloseable {
      * @param dispatcherDecorator wraps the in-process dispatcher (tests count dispatches with it)
      */
     public record Options(Duration tickInterval, int pollers, int functionThreads, int waitSeconds,
-                          Coordinator.Settings settings, UnaryOperator<Dispatcher> dispatcherDecorator) {
+                          Coordinator.Settings settings, UnaryOperator<Dispatcher> dispatcherDecorator,
+                          UnaryOperator<StateStore> storeDecorator) {
         public static Options defaults() {
             return new Options(Duration.ofMinutes(1), 1, 16, 5, Coordinator.Settings.defaults(),
-                    UnaryOperator.identity());
+                    UnaryOperator.identity(), UnaryOperator.identity());
+        }
+
+        public Options withStore(UnaryOperator<StateStore> s) {
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, s);
         }
 
         public Options withTickInterval(Duration d) {
-            return new Options(d, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator);
+            return new Options(d, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator);
         }
 
         public Options withPollers(int n) {
-            return new Options(tickInterval, n, functionThreads, waitSeconds, settings, dispatcherDecorator);
+            return new Options(tickInterval, n, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator);
         }
 
         public Options withWaitSeconds(int s) {
-            return new Options(tickInterval, pollers, functionThreads, s, settings, dispatcherDecorator);
+            return new Options(tickInterval, pollers, functionThreads, s, settings, dispatcherDecorator, storeDecorator);
         }
 
         public Options withSettings(Coordinator.Settings s) {
-            return new Options(tickInterval, pollers, functionThreads, waitSeconds, s, dispatcherDecorator);
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, s, dispatcherDecorator, storeDecorator);
         }
 
         public Options withDispatcher(UnaryOperator<Dispatcher> d) {
-            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, d);
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, d, storeDecorator);
         }
     }
 
@@ -109,7 +115,7 @@ public final class DevHost implements AutoCloseable {
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
                 Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null);
         this.functions = new Functions(devConfig, clients, java.time.Clock.systemUTC(),
-                JsonLog.stdout(), Metrics.stdout());
+                JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
         this.sqs = clients.sqs();
         this.queueUrl = devConfig.queueUrl();
         this.region = clients.region().id();

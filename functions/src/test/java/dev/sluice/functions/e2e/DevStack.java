@@ -1,0 +1,87 @@
+package dev.sluice.functions.e2e;
+
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.functions.Coordinator;
+import dev.sluice.functions.Env;
+import dev.sluice.functions.devhost.DevHost;
+import dev.sluice.functions.devhost.DevResources;
+import dev.sluice.functions.support.SerializedWrites;
+import dev.sluice.infra.AwsClients;
+import dev.sluice.infra.testing.AwsEndpointExtension;
+import dev.sluice.store.StateStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/** A table, bucket and queue on the test endpoint, with a {@link DevHost} serving them. */
+final class DevStack implements AutoCloseable {
+    final AwsClients clients;
+    final String table;
+    final String bucket;
+    final String queueUrl;
+    final Env.Config config;
+    final DevHost host;
+
+    DevStack(AwsEndpointExtension aws, DevHost.Options options) {
+        clients = aws.clients();
+        table = aws.tableName();
+        bucket = AwsEndpointExtension.uniqueName("sluice-e2e");
+        queueUrl = DevResources.ensure(clients, table, bucket, AwsEndpointExtension.uniqueName("coordinator"), 5);
+        Map<String, String> env = new HashMap<>();
+        env.put(Env.TABLE, table);
+        env.put(Env.BUCKET, bucket);
+        env.put(Env.QUEUE_URL, queueUrl);
+        config = Env.from(env::get);
+        host = new DevHost(config, clients, options);
+    }
+
+    static DevHost.Options options() {
+        return DevHost.Options.defaults().withTickInterval(Duration.ZERO).withPollers(2).withWaitSeconds(1)
+                .withSettings(Coordinator.Settings.defaults()).withStore(SerializedWrites.onMoto());
+    }
+
+    StateStore store() {
+        return host.functions().store();
+    }
+
+    void putDag(String name, String text) {
+        clients.s3().putObject(b -> b.bucket(bucket).key(config.dagsPrefix() + name), RequestBody.fromString(text));
+        host.functions().dags().invalidate();
+    }
+
+    void sendMessage(String body) {
+        clients.sqs().sendMessage(b -> b.queueUrl(queueUrl).messageBody(body));
+    }
+
+    /** Waits until the run exists and is finished (success or failed). */
+    DagRun awaitFinished(String runId, Duration timeout) throws InterruptedException {
+        Instant until = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(until)) {
+            Optional<DagRun> r = store().run(runId);
+            if (r.isPresent() && r.get().state().isTerminal()) {
+                return r.get();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("run " + runId + " did not finish within " + timeout + "; it is "
+                + store().run(runId).map(r -> r.state().airflowName()).orElse("missing") + ", tasks "
+                + store().instances(runId).stream().map(t -> t.taskId() + "=" + t.state().airflowName() + "#"
+                + t.tryNumber()).toList());
+    }
+
+    TaskInstance instance(String runId, String taskId) {
+        List<TaskInstance> all = store().instances(runId);
+        return all.stream().filter(t -> t.taskId().equals(taskId) && t.mapIndex() < 0).findFirst()
+                .orElseThrow(() -> new AssertionError("no instance " + taskId + " in " + runId));
+    }
+
+    @Override
+    public void close() {
+        host.close();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.sluice.functions.support;
+
+import dev.sluice.infra.testing.AwsEndpointExtension;
+import dev.sluice.store.StateStore;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * Makes a store's writes one at a time within this JVM. Needed on moto only: its TransactWriteItems is not isolated
+ * under concurrent requests (it checks and writes item by item, and rolls back by restoring a snapshot of the whole
+ * table, which can erase a concurrent transaction's writes). DynamoDB and LocalStack isolate transactions, so there
+ * the decorator is the identity. Reads and decisions still run concurrently, so lost races still happen and are
+ * decided again.
+ */
+public final class SerializedWrites {
+    private static final Object LOCK = new Object();
+    private static final Set<String> WRITES = Set.of("apply", "putDagVersion", "deleteTimer", "resetBreaker");
+
+    private SerializedWrites() {
+    }
+
+    /** The identity, unless the tests run against moto. */
+    public static UnaryOperator<StateStore> onMoto() {
+        return AwsEndpointExtension.resolve().source() == AwsEndpointExtension.Source.MOTO
+                ? SerializedWrites::wrap : UnaryOperator.identity();
+    }
+
+    /** A proxy, so it follows the port as it grows. */
+    static StateStore wrap(StateStore inner) {
+        InvocationHandler h = (proxy, method, args) -> {
+            try {
+                if (WRITES.contains(method.getName())) {
+                    synchronized (LOCK) {
+                        return method.invoke(inner, args);
+                    }
+                }
+                return method.invoke(inner, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        return (StateStore) Proxy.newProxyInstance(StateStore.class.getClassLoader(),
+                new Class<?>[] {StateStore.class}, h);
+    }
+}
