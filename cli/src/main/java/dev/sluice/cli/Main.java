@@ -30,6 +30,8 @@ import picocli.CommandLine.ScopeType;
             TasksCommand.class,
             BackfillCommand.class,
             SchedulerCommand.class,
+            dev.sluice.cli.dev.DevCommand.class,
+            dev.sluice.cli.dev.TriggerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

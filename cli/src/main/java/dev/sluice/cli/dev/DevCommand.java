@@ -1,0 +1,149 @@
+package dev.sluice.cli.dev;
+
+import dev.sluice.cli.CliCommand;
+import dev.sluice.cli.CliException;
+import dev.sluice.cli.ExitCodes;
+import dev.sluice.engine.DagRun;
+import dev.sluice.engine.TaskInstance;
+import dev.sluice.functions.Env;
+import dev.sluice.functions.devhost.DevHost;
+import dev.sluice.functions.devhost.DevResources;
+import dev.sluice.infra.AwsClients;
+import dev.sluice.infra.store.DynamoDbStateStore;
+import dev.sluice.spec.Durations;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+@Command(name = "dev", description = {
+        "Hosts the coordinator and the task functions in this process against an AWS endpoint (LocalStack, moto",
+        "server, or AWS): long-polls the coordinator queue like the Lambda SQS event source, ticks every minute,",
+        "and runs task functions in-process with the invocation JSON Lambda would pass. Ctrl-C stops it.",
+        "DAG files are read from s3://BUCKET/dags/ (upload them with --dags DIR)."},
+        subcommands = {DevCommand.Tick.class, DevCommand.Runs.class})
+public final class DevCommand extends CliCommand {
+    @Mixin
+    DevOptions where = new DevOptions();
+
+    @Option(names = "--create", description = "Create the table, bucket and queue if they are missing.")
+    boolean create;
+
+    @Option(names = "--dags", paramLabel = "DIR", description = "Upload the DAG files of DIR to s3://BUCKET/dags/ first.")
+    Path dags;
+
+    @Option(names = "--tick-interval", paramLabel = "DURATION", description = "Tick period (default 1m; 0 = none).")
+    String tickInterval = "1m";
+
+    @Option(names = "--pollers", paramLabel = "N", description = "Concurrent queue pollers (default 1).")
+    int pollers = 1;
+
+    @Override
+    protected int run() throws Exception {
+        AwsClients clients = where.clients();
+        String queueUrl = create ? DevResources.ensure(clients, where.table(), where.bucket(), where.queue(), 30)
+                : where.queueUrl(clients);
+        Env.Config config = where.config(queueUrl);
+        if (dags != null) {
+            upload(clients, config, dags);
+        }
+        Duration tick = Durations.parse(tickInterval);
+        DevHost host = new DevHost(config, clients, DevHost.Options.defaults().withTickInterval(tick)
+                .withPollers(pollers));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            host.close();
+            stopped.countDown();
+        }, "sluice-dev-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out().println("sluice dev: table " + config.table() + ", bucket " + config.bucket() + ", queue " + queueUrl
+                + (where.endpoint() == null ? "" : ", endpoint " + where.endpoint())
+                + "; ticking every " + tick + "; Ctrl-C to stop");
+        out().flush();
+        host.start();
+        stopped.await();
+        return ExitCodes.OK;
+    }
+
+    static void upload(AwsClients clients, Env.Config config, Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw CliException.invalid("--dags " + dir + " is not a folder");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+                if (Files.isRegularFile(f) && (n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json"))) {
+                    String key = config.dagsPrefix() + f.getFileName();
+                    clients.s3().putObject(b -> b.bucket(config.bucket()).key(key), RequestBody.fromFile(f));
+                }
+            }
+        }
+    }
+
+    @Command(name = "tick", description = "Sends one tick to the coordinator (due cron runs, timers, timeouts) and exits.")
+    static final class Tick extends CliCommand {
+        @Mixin
+        DevOptions where = new DevOptions();
+
+        @Override
+        protected int run() {
+            AwsClients clients = where.clients();
+            Env.Config config = where.config(where.queueUrl(clients));
+            try (DevHost host = new DevHost(config, clients, DevHost.Options.defaults().withTickInterval(Duration.ZERO))) {
+                host.tick();
+            }
+            out().println("tick sent");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "runs", description = "Runs stored in the DynamoDB table: 'dev runs' lists, 'dev runs RUN_ID' shows one.")
+    static final class Runs extends CliCommand {
+        @Mixin
+        DevOptions where = new DevOptions();
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "RUN_ID", description = "Show this run and its tasks.")
+        String runId;
+
+        @Option(names = "--dag", paramLabel = "DAG", description = "Only runs of this DAG.")
+        String dag;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most N runs (default 50).")
+        int limit = 50;
+
+        @Override
+        protected int run() {
+            AwsClients clients = where.clients();
+            DynamoDbStateStore store = DynamoDbStateStore.create(clients.dynamoDb(), where.table());
+            if (runId == null) {
+                List<DagRun> runs = store.runs(dag, limit);
+                out().printf("%-50s %-10s %-22s %s%n", "RUN", "STATE", "LOGICAL DATE", "DAG");
+                for (DagRun r : runs) {
+                    out().printf("%-50s %-10s %-22s %s%n", r.runId(), r.state().airflowName(), r.logicalDate(),
+                            r.dagId());
+                }
+                return ExitCodes.OK;
+            }
+            DagRun r = store.run(runId).orElseThrow(() -> CliException.invalid("no run " + runId + " in table "
+                    + where.table()));
+            out().println(r.runId() + "  " + r.state().airflowName() + "  dag " + r.dagId() + "  logical "
+                    + r.logicalDate() + "  started " + r.startedAt() + "  ended " + r.endedAt());
+            for (TaskInstance t : store.instances(runId)) {
+                out().printf("  %-40s %-16s try %d/%d%s%n", t.taskId() + (t.mapIndex() >= 0 ? "[" + t.mapIndex() + "]"
+                        : ""), t.state().airflowName(), t.tryNumber(), t.maxTries(),
+                        t.error() == null ? "" : "  " + t.error());
+            }
+            return r.state().isTerminal() && r.state() != dev.sluice.state.RunState.SUCCESS ? ExitCodes.RUN_FAILED
+                    : ExitCodes.OK;
+        }
+    }
+}

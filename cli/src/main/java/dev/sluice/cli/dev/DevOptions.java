@@ -1,0 +1,83 @@
+package dev.sluice.cli.dev;
+
+import dev.sluice.cli.CliException;
+import dev.sluice.functions.Env;
+import dev.sluice.functions.devhost.DevResources;
+import dev.sluice.infra.AwsClients;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+
+/** Where a deployment's resources are: endpoint, region, table, bucket, queue. Flags override the environment. */
+public final class DevOptions {
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "AWS API endpoint (LocalStack, moto server); default AWS_ENDPOINT_URL, else real AWS.")
+    String endpoint;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "Default AWS_REGION, else us-east-1.")
+    String region;
+
+    @Option(names = "--table", paramLabel = "NAME", description = "DynamoDB table (default SLUICE_TABLE, else sluice-dev).")
+    String table;
+
+    @Option(names = "--bucket", paramLabel = "NAME", description = "S3 bucket (default SLUICE_BUCKET, else sluice-dev).")
+    String bucket;
+
+    @Option(names = "--queue", paramLabel = "NAME|URL",
+            description = "Coordinator SQS queue (default SLUICE_QUEUE_URL, else sluice-dev-coordinator).")
+    String queue;
+
+    String endpoint() {
+        return endpoint != null ? endpoint : System.getenv(AwsClients.ENDPOINT_ENV);
+    }
+
+    String table() {
+        return first(table, System.getenv(Env.TABLE), "sluice-dev");
+    }
+
+    String bucket() {
+        return first(bucket, System.getenv(Env.BUCKET), "sluice-dev");
+    }
+
+    String queue() {
+        return first(queue, System.getenv(Env.QUEUE_URL), "sluice-dev-coordinator");
+    }
+
+    AwsClients clients() {
+        String r = first(region, System.getenv(AwsClients.REGION_ENV), AwsClients.DEFAULT_REGION.id());
+        String e = endpoint();
+        AwsCredentialsProvider creds = null;
+        if (e != null && System.getenv("AWS_ACCESS_KEY_ID") == null) {
+            creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")); // emulators
+        }
+        return AwsClients.create(Region.of(r), e == null || e.isBlank() ? null : URI.create(e), creds);
+    }
+
+    /** The queue URL; fails clearly when the queue does not exist (and {@code create} is off). */
+    String queueUrl(AwsClients clients) {
+        return DevResources.queueUrl(clients, queue()).orElseThrow(() -> CliException.invalid("no queue "
+                + queue() + " at " + (endpoint() == null ? "AWS" : endpoint()) + " (use 'sluice dev --create')"));
+    }
+
+    Env.Config config(String queueUrl) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put(Env.TABLE, table());
+        env.put(Env.BUCKET, bucket());
+        env.put(Env.QUEUE_URL, queueUrl);
+        return Env.from(env::get);
+    }
+
+    private static String first(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+}
