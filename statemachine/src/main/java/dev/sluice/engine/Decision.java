@@ -11,9 +11,11 @@ import java.util.Map;
  * @param run        the new run record, or null when the run did not change
  * @param instances  changed or created task instances, each with its version already incremented
  * @param poolDeltas slots taken (+) or released (-) per pool, applied with the writes
+ * @param breakers   changed circuit breakers, each with its version already incremented (conditional like instances)
  */
 public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
-                       List<Notification> notifications, Map<String, Integer> poolDeltas) {
+                       List<Notification> notifications, Map<String, Integer> poolDeltas,
+                       List<BreakerState> breakers) {
 
     public Decision {
         instances = List.copyOf(instances);
@@ -21,6 +23,13 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
         timers = List.copyOf(timers);
         notifications = List.copyOf(notifications);
         poolDeltas = Map.copyOf(poolDeltas);
+        breakers = breakers == null ? List.of() : List.copyOf(breakers);
+    }
+
+    /** A decision that changes no circuit breaker. */
+    public Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
+                    List<Notification> notifications, Map<String, Integer> poolDeltas) {
+        this(run, instances, dispatches, timers, notifications, poolDeltas, List.of());
     }
 
     public static Decision ignored(String runId, String reason) {
@@ -30,6 +39,6 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
 
     /** True when applying this decision writes nothing. */
     public boolean isNoop() {
-        return run == null && instances.isEmpty();
+        return run == null && instances.isEmpty() && breakers.isEmpty();
     }
 }

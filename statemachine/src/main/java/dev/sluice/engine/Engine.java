@@ -85,6 +85,9 @@ public final class Engine {
         private final List<Timer> timers = new ArrayList<>();
         private final List<Notification> notes = new ArrayList<>();
         private final Map<String, Integer> poolDeltas = new HashMap<>();
+        private final Map<String, BreakerState> breakers = new LinkedHashMap<>();
+        /** Breakers as first read: versions come from here, since a live view may change under us. */
+        private final Map<String, BreakerState> breakersRead = new HashMap<>();
         private final ArrayDeque<String> toEvaluate = new ArrayDeque<>();
 
         Step(RunView view, Instant now, RandomGenerator random) {
@@ -120,8 +123,13 @@ public final class Engine {
             admit();
             finishRunIfDone();
             List<TaskInstance> out = new ArrayList<>(changed.values());
+            List<BreakerState> changedBreakers = new ArrayList<>();
+            for (BreakerState b : breakers.values()) {
+                BreakerState stored = breakersRead.get(b.name());
+                changedBreakers.add(b.withVersion(stored == null ? 1 : stored.version() + 1));
+            }
             return new Decision(runChanged ? run.withVersion(run.version() + 1) : null, out, dispatches, timers, notes,
-                    poolDeltas);
+                    poolDeltas, changedBreakers);
         }
 
         // ---- state access through the overlay ----
@@ -135,11 +143,95 @@ public final class Engine {
             return get(TaskKey.of(taskId));
         }
 
+        /**
+         * Records a changed instance. Its version is one more than the version it was read with (carried by the
+         * record itself), never re-read from the view: a live view may already show someone else's write, and the
+         * conditional write must fail then.
+         */
         private void put(TaskInstance t) {
             TaskKey key = t.key();
-            TaskInstance stored = view.instance(key);
-            long version = stored == null ? 1 : stored.version() + 1;
+            TaskInstance prev = changed.get(key);
+            long version = prev != null ? prev.version() : t.version() + 1;
             changed.put(key, t.withVersion(version));
+        }
+
+        private BreakerState breaker(String name) {
+            BreakerState b = breakers.get(name);
+            if (b != null) {
+                return b;
+            }
+            if (!breakersRead.containsKey(name)) {
+                breakersRead.put(name, view.breaker(name));
+            }
+            b = breakersRead.get(name);
+            return b != null ? b : BreakerState.closed(name);
+        }
+
+        private void putBreaker(BreakerState b) {
+            breakers.put(b.name(), b);
+        }
+
+        /** Counts a finished try against its task's breaker: successes close it, failures may open it. */
+        private void breakerOutcome(TaskInstance ti, boolean success) {
+            dev.sluice.model.CircuitBreakerSpec cb = dag.task(ti.taskId()).circuitBreaker();
+            if (cb == null) {
+                return;
+            }
+            BreakerState b = breaker(cb.name());
+            String probe = BreakerState.probeKey(run.runId(), ti.key(), ti.tryNumber());
+            if (success) {
+                if (b.status() != BreakerState.Status.CLOSED || b.failures() > 0) {
+                    if (b.status() != BreakerState.Status.HALF_OPEN || probe.equals(b.probe())) {
+                        putBreaker(b.with(BreakerState.Status.CLOSED, 0, null, null));
+                    }
+                }
+            } else if (b.status() == BreakerState.Status.HALF_OPEN) {
+                if (probe.equals(b.probe())) {
+                    putBreaker(b.with(BreakerState.Status.OPEN, b.failures() + 1, now, null));
+                }
+            } else if (b.status() == BreakerState.Status.CLOSED) {
+                int failures = b.failures() + 1;
+                putBreaker(failures >= cb.failureThreshold()
+                        ? b.with(BreakerState.Status.OPEN, failures, now, null)
+                        : b.with(BreakerState.Status.CLOSED, failures, null, null));
+            }
+        }
+
+        /**
+         * Whether a try of {@code ti} may start now under its breaker; takes the half-open probe slot when it is the
+         * one. When not, the instance is deferred (no try used) with a timer for when to look again.
+         */
+        private boolean breakerAdmits(TaskInstance ti, TaskSpec spec) {
+            dev.sluice.model.CircuitBreakerSpec cb = spec.circuitBreaker();
+            if (cb == null) {
+                return true;
+            }
+            BreakerState b = breaker(cb.name());
+            Instant retryAt;
+            switch (b.status()) {
+                case CLOSED -> {
+                    return true;
+                }
+                case OPEN -> {
+                    Instant reopen = b.openedAt().plus(cb.recoveryTimeout());
+                    if (!now.isBefore(reopen)) {
+                        putBreaker(b.with(BreakerState.Status.HALF_OPEN, b.failures(), b.openedAt(),
+                                BreakerState.probeKey(run.runId(), ti.key(), ti.tryNumber() + 1)));
+                        return true;
+                    }
+                    retryAt = reopen;
+                }
+                default -> {
+                    if (BreakerState.probeKey(run.runId(), ti.key(), ti.tryNumber() + 1).equals(b.probe())) {
+                        return true; // the probe itself, dispatched again after it was cut off
+                    }
+                    retryAt = now.plus(cb.recoveryTimeout());
+                }
+            }
+            put(ti.withState(TaskState.UP_FOR_RESCHEDULE).withResult(null, "circuit breaker " + cb.name() + " is "
+                    + b.status().airflowName()).withNextAttemptAt(retryAt));
+            timers.add(new Timer(run.runId(), ti.key(), ti.tryNumber(), retryAt, Timer.Kind.RESCHEDULE));
+            return false;
         }
 
         private void setRun(DagRun r) {
@@ -289,6 +381,7 @@ public final class Engine {
 
         private void succeed(TaskInstance ti, String outputJson) {
             TaskSpec spec = dag.task(ti.taskId());
+            breakerOutcome(ti, true);
             if (spec.branch()) {
                 List<String> chosen;
                 try {
@@ -356,6 +449,7 @@ public final class Engine {
 
         private void fail(TaskInstance ti, String error, boolean retryable) {
             TaskSpec spec = dag.task(ti.taskId());
+            breakerOutcome(ti, false);
             if (retryable && ti.tryNumber() < ti.maxTries()) {
                 Instant next = now.plus(RetryDelays.delay(spec.retry(), ti.tryNumber(), random));
                 put(ti.withState(TaskState.UP_FOR_RETRY).withResult(null, error).withNextAttemptAt(next)
@@ -460,7 +554,9 @@ public final class Engine {
             end(placeholder.withState(TaskState.REMOVED).withMapCount(items.size()));
             counters(items.size(), 0, 0);
             for (int i = 0; i < items.size(); i++) {
-                TaskInstance child = TaskInstance.mappedInstance(placeholder, i, items.get(i));
+                TaskInstance existing = get(new TaskKey(placeholder.taskId(), i)); // left by an earlier expansion
+                TaskInstance child = TaskInstance.mappedInstance(placeholder, i, items.get(i))
+                        .withVersion(existing == null ? 0 : existing.version());
                 put(child.withState(TaskState.SCHEDULED));
             }
         }
@@ -533,7 +629,9 @@ public final class Engine {
                 capacity--;
             }
             for (TaskInstance ti : claim) {
-                dispatch(ti);
+                if (breakerAdmits(ti, dag.task(ti.taskId()))) {
+                    dispatch(ti);
+                }
             }
             if (capped && capacity == 0 && it.hasNext()) {
                 notes.add(new Notification.MoreReady(run.runId()));

@@ -24,4 +24,9 @@ public interface RunView {
 
     /** Runs of this DAG in state RUNNING (for max_active_runs). */
     int runningRunsOfDag();
+
+    /** The stored circuit breaker of this name, or null when it was never written (closed). */
+    default BreakerState breaker(String name) {
+        return null;
+    }
 }

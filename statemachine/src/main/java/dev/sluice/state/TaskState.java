@@ -62,7 +62,8 @@ public enum TaskState {
     /**
      * Every legal (from -> to) pair, and nothing the engine never does. Notes on the less obvious rows:
      * NONE -> REMOVED is a mapped task's placeholder being replaced by its expanded instances; NONE -> FAILED is a
-     * mapped task whose items could not be read; QUEUED -> SUCCESS etc. happen when a completion overtakes its
+     * mapped task whose items could not be read; SCHEDULED -> UP_FOR_RESCHEDULE is a task deferred by an open
+     * circuit breaker; QUEUED -> SUCCESS etc. happen when a completion overtakes its
      * "started" report; any -> NONE is clearing.
      */
     public static final Map<TaskState, Set<TaskState>> TRANSITIONS;
@@ -70,7 +71,7 @@ public enum TaskState {
     static {
         EnumMap<TaskState, Set<TaskState>> t = new EnumMap<>(TaskState.class);
         t.put(NONE, EnumSet.of(SCHEDULED, SKIPPED, UPSTREAM_FAILED, REMOVED, FAILED));
-        t.put(SCHEDULED, EnumSet.of(QUEUED, SKIPPED, NONE));
+        t.put(SCHEDULED, EnumSet.of(QUEUED, SKIPPED, UP_FOR_RESCHEDULE, NONE));
         t.put(QUEUED, EnumSet.of(RUNNING, SUCCESS, FAILED, UP_FOR_RETRY, SKIPPED, UP_FOR_RESCHEDULE, NONE));
         t.put(RUNNING, EnumSet.of(SUCCESS, FAILED, UP_FOR_RETRY, SKIPPED, UP_FOR_RESCHEDULE, NONE));
         t.put(UP_FOR_RETRY, EnumSet.of(SCHEDULED, NONE));

@@ -35,6 +35,7 @@ public final class InMemoryStateStore implements StateStore {
             .thenComparing(Timer::runId).thenComparing(Timer::task).thenComparingInt(Timer::tryNumber)
             .thenComparing(Timer::kind));
     private final Map<String, Integer> poolSizes = new HashMap<>();
+    private final Map<String, dev.sluice.engine.BreakerState> breakers = new java.util.TreeMap<>();
 
     @Override
     public synchronized void putDagVersion(String dagId, String version, String specText) {
@@ -84,6 +85,7 @@ public final class InMemoryStateStore implements StateStore {
                 .filter(r -> r.dagId().equals(dag.dagId()) && r.state() == RunState.RUNNING).count();
         Map<String, Integer> poolCopy = new HashMap<>(pools);
         Map<TaskKey, TaskInstance> snapshot = Map.copyOf(byKey);
+        Map<String, dev.sluice.engine.BreakerState> breakerCopy = Map.copyOf(breakers);
         return new RunView() {
             @Override
             public DagRun run() {
@@ -108,6 +110,11 @@ public final class InMemoryStateStore implements StateStore {
             @Override
             public int runningRunsOfDag() {
                 return (int) running;
+            }
+
+            @Override
+            public dev.sluice.engine.BreakerState breaker(String name) {
+                return breakerCopy.get(name);
             }
         };
     }
@@ -147,6 +154,13 @@ public final class InMemoryStateStore implements StateStore {
                 return (int) runs.values().stream()
                         .filter(r -> r.dagId().equals(dag.dagId()) && r.state() == RunState.RUNNING).count();
             }
+
+            @Override
+            public dev.sluice.engine.BreakerState breaker(String name) {
+                synchronized (InMemoryStateStore.this) {
+                    return breakers.get(name);
+                }
+            }
         };
     }
 
@@ -176,6 +190,13 @@ public final class InMemoryStateStore implements StateStore {
                 throw new ConcurrentUpdateException("task " + t.key() + " of " + t.runId() + " changed");
             }
         }
+        for (dev.sluice.engine.BreakerState b : d.breakers()) {
+            dev.sluice.engine.BreakerState stored = breakers.get(b.name());
+            long expected = b.version() - 1;
+            if (stored == null ? expected != 0 : stored.version() != expected) {
+                throw new ConcurrentUpdateException("circuit breaker " + b.name() + " changed");
+            }
+        }
         for (Map.Entry<String, Integer> e : d.poolDeltas().entrySet()) {
             int after = pools.getOrDefault(e.getKey(), 0) + e.getValue();
             int size = poolSizes.getOrDefault(e.getKey(), Integer.MAX_VALUE);
@@ -200,6 +221,7 @@ public final class InMemoryStateStore implements StateStore {
             }
         }
         d.poolDeltas().forEach((p, delta) -> pools.merge(p, delta, Integer::sum));
+        d.breakers().forEach(b -> breakers.put(b.name(), b));
         timers.addAll(d.timers());
     }
 
@@ -218,6 +240,21 @@ public final class InMemoryStateStore implements StateStore {
     @Override
     public synchronized void deleteTimer(Timer timer) {
         timers.remove(timer);
+    }
+
+    @Override
+    public synchronized List<dev.sluice.engine.BreakerState> breakers() {
+        return new ArrayList<>(breakers.values());
+    }
+
+    @Override
+    public synchronized boolean resetBreaker(String name) {
+        dev.sluice.engine.BreakerState b = breakers.get(name);
+        if (b == null) {
+            return false;
+        }
+        breakers.put(name, dev.sluice.engine.BreakerState.closed(name).withVersion(b.version() + 1));
+        return true;
     }
 
     @Override

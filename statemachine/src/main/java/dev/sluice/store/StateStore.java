@@ -21,6 +21,7 @@ import java.util.Optional;
  *   <li>Each write is conditional on the version the engine read ({@code version - 1}; a new record must not
  *       exist). A failed condition throws {@link ConcurrentUpdateException} and changes nothing.</li>
  *   <li>Pool deltas never take a pool above its size or below zero.</li>
+ *   <li>Circuit breakers in a decision are written like instances: conditional on {@code version - 1}.</li>
  *   <li>{@link #view} never forces a full-run load; the engine asks only for what it needs.</li>
  * </ul>
  */
@@ -59,6 +60,12 @@ public interface StateStore extends AutoCloseable {
 
     /** Slots in use in a pool across all runs. */
     int poolUsed(String pool);
+
+    /** Every circuit breaker that was ever written, by name. */
+    List<dev.sluice.engine.BreakerState> breakers();
+
+    /** Closes a breaker by hand ({@code sluice breakers reset}); returns false when there is no such breaker. */
+    boolean resetBreaker(String name);
 
     @Override
     default void close() {

@@ -55,7 +55,7 @@ class EnginePropertiesTest {
             }
             return e;
         });
-        assertThat(d.maxDispatchesPerTry()).as("seed %d", seed).isEqualTo(1);
+        assertThat(d.maxDispatchesPerTry()).as("seed %d", seed).isLessThanOrEqualTo(1);
         assertThat(d.store().run("r1").orElseThrow().state().isTerminal()).isTrue();
     }
 

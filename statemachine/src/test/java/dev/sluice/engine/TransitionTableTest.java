@@ -156,5 +156,17 @@ class TransitionTableTest {
         h.send("r1", new Event.ClearTasks(List.of("src"), true));           // run failed -> running
         h.send("r1", new Event.TaskFailed(TaskKey.of("src"), 2, "fatal", false)); // queued -> failed
         assertThat(h.store().run("r1").orElseThrow().state()).isEqualTo(RunState.FAILED);
+
+        // scheduled -> up_for_reschedule: an open circuit breaker defers a ready task
+        dev.sluice.model.CircuitBreakerSpec cb = new dev.sluice.model.CircuitBreakerSpec("api", 1,
+                java.time.Duration.ofMinutes(1));
+        Dag breaker = DagBuilder.dag("cover6").maxActiveTasks(1)
+                .task("first", t -> t.command("x").circuitBreaker(cb))
+                .task("second", t -> t.command("x").circuitBreaker(cb))
+                .build();
+        RunDriver k = new RunDriver(breaker);
+        k.start("r1");
+        k.send("r1", new Event.TaskFailed(TaskKey.of("first"), 1, "down", false));
+        assertThat(k.instance("r1", "second").state()).isEqualTo(TaskState.UP_FOR_RESCHEDULE);
     }
 }

@@ -847,4 +847,86 @@ public abstract class StateStoreContract {
         driveConcurrently(List.of(store), 4, dag, "r1", concurrentOutcomes(), dispatchCount);
         assertConcurrentRunComplete(store, "r1", dispatchCount);
     }
+
+    // ---- circuit breakers ----
+
+    private static Decision breakerDecision(dev.sluice.engine.BreakerState b) {
+        return new Decision(null, List.of(), List.of(), List.of(), List.of(), Map.of(), List.of(b));
+    }
+
+    @Test
+    void circuitBreakersAreWrittenConditionallyAndListed() {
+        dev.sluice.engine.BreakerState open = new dev.sluice.engine.BreakerState("sf",
+                dev.sluice.engine.BreakerState.Status.OPEN, 5, T0, null, 1);
+        store.apply(breakerDecision(open));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.apply(breakerDecision(open)))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        Dag dag = simpleDag("d", "a");
+        org.assertj.core.api.Assertions.assertThat(store.view(dag, "r1").breaker("sf")).isEqualTo(open);
+        org.assertj.core.api.Assertions.assertThat(store.view(dag, "r1").breaker("nope")).isNull();
+        dev.sluice.engine.BreakerState half = open.with(dev.sluice.engine.BreakerState.Status.HALF_OPEN, 5, T0,
+                "r1/a/1").withVersion(2);
+        store.apply(breakerDecision(half));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.apply(breakerDecision(half)))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        org.assertj.core.api.Assertions.assertThat(store.breakers()).containsExactly(half);
+        org.assertj.core.api.Assertions.assertThat(store.resetBreaker("sf")).isTrue();
+        dev.sluice.engine.BreakerState reset = store.breakers().get(0);
+        org.assertj.core.api.Assertions.assertThat(reset.status())
+                .isEqualTo(dev.sluice.engine.BreakerState.Status.CLOSED);
+        org.assertj.core.api.Assertions.assertThat(reset.version()).isEqualTo(3);
+        org.assertj.core.api.Assertions.assertThat(store.resetBreaker("nope")).isFalse();
+    }
+
+    /** 8 workers race to start tasks behind one open breaker whose recovery time has passed: one probe only. */
+    @Test
+    void aHalfOpenBreakerAdmitsExactlyOneProbeUnderConcurrency() throws Exception {
+        dev.sluice.model.CircuitBreakerSpec cb = new dev.sluice.model.CircuitBreakerSpec("api", 1,
+                Duration.ofMinutes(1));
+        Dag dag = DagBuilder.dag("guarded").maxActiveRuns(100).task("call", t -> t.command("x").circuitBreaker(cb))
+                .build();
+        store.apply(breakerDecision(new dev.sluice.engine.BreakerState("api",
+                dev.sluice.engine.BreakerState.Status.OPEN, 1, T0, null, 1)));
+        Engine engine = new Engine(dag);
+        Instant later = T0.plus(Duration.ofMinutes(5));
+        int workers = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger dispatched = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            String runId = "guarded.manual__w" + w;
+            futures.add(pool.submit(() -> {
+                go.await();
+                for (int attempt = 0; attempt < 100; attempt++) {
+                    Decision d = engine.decide(store.view(dag, runId), new Event.RunRequested(runId, RunType.MANUAL,
+                            later, later, later, null, "v"), later, new java.util.Random(1));
+                    try {
+                        store.apply(d);
+                        dispatched.addAndGet(d.dispatches().size());
+                        return null;
+                    } catch (ConcurrentUpdateException lost) {
+                        // another worker changed the breaker first: decide again on fresh state
+                    }
+                }
+                throw new AssertionError("no progress for " + runId);
+            }));
+        }
+        go.countDown();
+        for (java.util.concurrent.Future<?> f : futures) {
+            f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        org.assertj.core.api.Assertions.assertThat(dispatched.get()).isEqualTo(1);
+        dev.sluice.engine.BreakerState b = store.breakers().get(0);
+        org.assertj.core.api.Assertions.assertThat(b.status()).isEqualTo(dev.sluice.engine.BreakerState.Status.HALF_OPEN);
+        int deferred = 0;
+        for (int w = 0; w < workers; w++) {
+            TaskInstance t = store.view(dag, "guarded.manual__w" + w).instance(TaskKey.of("call"));
+            if (t.state() == TaskState.UP_FOR_RESCHEDULE) {
+                deferred++;
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(deferred).isEqualTo(workers - 1);
+    }
 }

@@ -84,7 +84,15 @@ final class SqliteSchema {
               map_index  INTEGER NOT NULL,
               try_number INTEGER NOT NULL,
               kind       TEXT NOT NULL,
-              PRIMARY KEY (fire_at, run_id, task_id, map_index, try_number, kind)) WITHOUT ROWID""");
+              PRIMARY KEY (fire_at, run_id, task_id, map_index, try_number, kind)) WITHOUT ROWID""",
+            """
+            CREATE TABLE IF NOT EXISTS circuit_breakers (
+              name      TEXT NOT NULL PRIMARY KEY,
+              status    TEXT NOT NULL,
+              failures  INTEGER NOT NULL,
+              opened_at INTEGER,
+              probe     TEXT,
+              version   INTEGER NOT NULL)""");
 
     private SqliteSchema() {
     }

@@ -1,5 +1,6 @@
 package dev.sluice.cli.store;
 
+import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.RunType;
@@ -291,7 +292,9 @@ public final class SqliteStateStore implements StateStore {
         if (version < 1) {
             throw new StoreException(notSluiceMessage(path), false);
         }
-        // Future migrations from older versions go here, each in its own transaction.
+        // Future migrations from older versions go here, each in its own transaction. Tables added within
+        // version 1 (IF NOT EXISTS, no data change) are created on every open.
+        s.execute(SqliteSchema.DDL.get(SqliteSchema.DDL.size() - 1));
     }
 
     private void createSchema(Statement s) throws SQLException {
@@ -759,6 +762,26 @@ public final class SqliteStateStore implements StateStore {
                         + " (size " + (size == null ? "unbounded" : size) + ")");
             }
         }
+        for (BreakerState b : d.breakers()) {
+            PreparedStatement p = ps(b.version() == 1
+                    ? "INSERT OR IGNORE INTO circuit_breakers (status, failures, opened_at, probe, version, name) "
+                    + "VALUES (?, ?, ?, ?, ?, ?)"
+                    : "UPDATE circuit_breakers SET status = ?, failures = ?, opened_at = ?, probe = ?, version = ? "
+                    + "WHERE name = ? AND version = ?");
+            p.setString(1, b.status().name());
+            p.setInt(2, b.failures());
+            setInstant(p, 3, b.openedAt());
+            setString(p, 4, b.probe());
+            p.setLong(5, b.version());
+            p.setString(6, b.name());
+            if (b.version() != 1) {
+                p.setLong(7, b.version() - 1);
+            }
+            if (p.executeUpdate() != 1) {
+                throw new ConcurrentUpdateException("circuit breaker " + b.name() + " changed (expected version "
+                        + (b.version() - 1) + ")");
+            }
+        }
         for (Timer t : d.timers()) {
             PreparedStatement p = ps(SQL_INSERT_TIMER);
             p.setLong(1, nanos(t.fireAt()));
@@ -874,6 +897,57 @@ public final class SqliteStateStore implements StateStore {
             throw translate(e, "deleting a timer");
         } finally {
             lock.unlock();
+        }
+    }
+
+    @Override
+    public List<BreakerState> breakers() {
+        enter();
+        try {
+            List<BreakerState> out = new ArrayList<>();
+            try (ResultSet rs = ps("SELECT name FROM circuit_breakers ORDER BY name").executeQuery()) {
+                List<String> names = new ArrayList<>();
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+                for (String n : names) {
+                    out.add(breakerLocked(n));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw translate(e, "reading circuit breakers");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean resetBreaker(String name) {
+        enter();
+        try {
+            PreparedStatement p = ps("UPDATE circuit_breakers SET status = 'CLOSED', failures = 0, opened_at = NULL, "
+                    + "probe = NULL, version = version + 1 WHERE name = ?");
+            p.setString(1, name);
+            return p.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw translate(e, "resetting circuit breaker " + name);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private BreakerState breakerLocked(String name) throws SQLException {
+        PreparedStatement p = ps("SELECT status, failures, opened_at, probe, version FROM circuit_breakers "
+                + "WHERE name = ?");
+        p.setString(1, name);
+        try (ResultSet rs = p.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            Instant openedAt = getInstant(rs, 3);
+            return new BreakerState(name, BreakerState.Status.valueOf(rs.getString(1)), rs.getInt(2), openedAt,
+                    rs.getString(4), rs.getLong(5));
         }
     }
 
@@ -1014,6 +1088,18 @@ public final class SqliteStateStore implements StateStore {
                 pools.put(pool, used);
             }
             return used;
+        }
+
+        @Override
+        public BreakerState breaker(String name) {
+            enter();
+            try {
+                return breakerLocked(name);
+            } catch (SQLException e) {
+                throw translate(e, "reading circuit breaker " + name);
+            } finally {
+                lock.unlock();
+            }
         }
 
         @Override
