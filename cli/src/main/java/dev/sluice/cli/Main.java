@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
             TasksCommand.class,
             BackfillCommand.class,
             SchedulerCommand.class,
+            BreakersCommand.class,
             dev.sluice.cli.dev.DevCommand.class,
             dev.sluice.cli.dev.TriggerCommand.class,
             CommandLine.HelpCommand.class,

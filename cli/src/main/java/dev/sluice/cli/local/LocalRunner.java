@@ -372,6 +372,7 @@ public final class LocalRunner {
     /** Why a task state changed, for progress lines; null when nothing to add. */
     static String reason(TaskInstance after) {
         return after.state() == TaskState.FAILED || after.state() == TaskState.UP_FOR_RETRY
-                || after.state() == TaskState.SKIPPED ? after.error() : null;
+                || after.state() == TaskState.SKIPPED || after.state() == TaskState.UP_FOR_RESCHEDULE
+                ? after.error() : null;
     }
 }

@@ -341,4 +341,29 @@ class LocalRuntimeIT {
         assertThat(new String(r.out().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
                 .contains("success in");
     }
+
+    @Test
+    void anOpenCircuitBreakerDefersTasksUntilAProbeSucceeds() throws Exception {
+        Path dag = dir.resolve("breaker.yaml");
+        Files.writeString(dag, "dag_id: guarded\nmax_active_tasks: 1\ntasks:\n"
+                + "  - {task_id: first, command: 'exit 1', priority_weight: 10,\n"
+                + "     circuit_breaker: {name: partner_api, failure_threshold: 1, recovery_timeout: 2s}}\n"
+                + "  - {task_id: second, command: 'echo ok',\n"
+                + "     circuit_breaker: {name: partner_api, failure_threshold: 1, recovery_timeout: 2s}}\n");
+        Sluice.Result r = sluice.run("run", dag.toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.out()).contains("up_for_reschedule", "circuit breaker partner_api is open");
+        Map<String, JsonNode> t = tasks(JSON.readTree(sluice.run("runs", "show",
+                JSON.readTree(sluice.run("runs", "list", "--json").out()).get(0).get("runId").asText(), "--json")
+                .out()));
+        assertThat(t.get("second").get("state").asText()).isEqualTo("success");
+        assertThat(t.get("second").get("tryNumber").asInt()).isEqualTo(1); // deferral used no try
+        JsonNode breakers = JSON.readTree(sluice.run("breakers", "list", "--json").out());
+        assertThat(breakers.get(0).get("name").asText()).isEqualTo("partner_api");
+        assertThat(breakers.get(0).get("state").asText()).isEqualTo("closed");
+        assertThat(sluice.run("breakers", "reset", "partner_api").exit()).isZero();
+        Sluice.Result unknown = sluice.run("breakers", "reset", "partner_apj");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("did you mean 'partner_api'");
+    }
 }
