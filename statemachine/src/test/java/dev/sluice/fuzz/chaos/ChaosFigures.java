@@ -1,0 +1,54 @@
+package dev.sluice.fuzz.chaos;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one harness run measured. The targets: every run correct, and no try run twice, no lost transition, no
+ * duplicate run.
+ *
+ * @param maxDetectCrashed longest time from a task's crash to the sweep finding its try
+ * @param maxDetectLost    longest time from a try's claim (queued or running, never worked on) to the sweep
+ * @param divergences      one report per incorrect run: the seed, the differences and the run's event history
+ */
+public record ChaosFigures(String store, long seed, int workers, int runsTotal, int runsCorrect, int triesRunTwice,
+                           int lostTransitions, int duplicateRuns, Duration maxDetectCrashed, Duration maxDetectLost,
+                           int tasks, int poisonSent, int poisonDeadLettered, int validDeadLettered,
+                           List<String> unexpected, Map<String, Integer> counts, Duration simulated, boolean simTimeOut,
+                           Duration wall, List<String> divergences) {
+
+    public boolean onTarget() {
+        return runsCorrect == runsTotal && triesRunTwice == 0 && lostTransitions == 0 && duplicateRuns == 0
+                && poisonDeadLettered == poisonSent && validDeadLettered == 0 && unexpected.isEmpty() && !simTimeOut;
+    }
+
+    public String report() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("== chaos harness: %s store, seed %d, %d workers, %d runs (%d task instances)%n",
+                store, seed, workers, runsTotal, tasks));
+        b.append(String.format("   runs correct / total:                  %d / %d (%.1f%%)%n", runsCorrect, runsTotal,
+                runsTotal == 0 ? 0.0 : 100.0 * runsCorrect / runsTotal));
+        b.append(String.format("   tries that ran concurrently twice:     %d%n", triesRunTwice));
+        b.append(String.format("   lost transitions:                      %d%n", lostTransitions));
+        b.append(String.format("   duplicate runs:                        %d%n", duplicateRuns));
+        b.append(String.format("   max time to detect a lost task:        %s (crashed task), %s (dispatch lost)%n",
+                fmt(maxDetectCrashed), fmt(maxDetectLost)));
+        b.append(String.format("   poison messages dead-lettered / sent:  %d / %d; valid messages dead-lettered: %d%n",
+                poisonDeadLettered, poisonSent, validDeadLettered));
+        b.append(String.format("   simulated %s in %.1f s wall%s%n", fmt(simulated), wall.toMillis() / 1000.0,
+                simTimeOut ? " (SIMULATION TIME LIMIT HIT)" : ""));
+        b.append("   faults and events:");
+        new TreeMap<>(counts).forEach((k, v) -> b.append(' ').append(k).append('=').append(v).append(';'));
+        b.append('\n');
+        unexpected.stream().limit(20).forEach(u -> b.append("   UNEXPECTED: ").append(u).append('\n'));
+        divergences.stream().limit(3).forEach(d -> b.append(d).append('\n'));
+        return b.toString();
+    }
+
+    private static String fmt(Duration d) {
+        long s = d.toSeconds();
+        return String.format("%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60);
+    }
+}
