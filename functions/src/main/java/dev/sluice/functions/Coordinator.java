@@ -383,7 +383,7 @@ public final class Coordinator {
                     throw lost;
                 }
                 log.info("decision_conflict", "dagId", dag.dagId(), "runId", runId, "attempt", attempt,
-                        "event", event.getClass().getSimpleName(), "message", lost.getMessage());
+                        "eventType", event.getClass().getSimpleName(), "message", lost.getMessage());
                 backoff(attempt);
                 continue;
             }

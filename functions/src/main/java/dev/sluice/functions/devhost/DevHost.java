@@ -242,7 +242,9 @@ public final class DevHost implements AutoCloseable {
     private void pollLoop() {
         while (!stopping.get()) {
             try {
-                pollOnce(options.waitSeconds());
+                if (pollOnce(options.waitSeconds()) == 0 && options.waitSeconds() == 0) {
+                    sleep(100); // short polling (tests on a serialized emulator): do not spin
+                }
             } catch (RuntimeException e) {
                 if (stopping.get()) {
                     return;

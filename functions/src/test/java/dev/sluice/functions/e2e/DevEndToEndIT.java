@@ -112,7 +112,7 @@ class DevEndToEndIT {
         for (int i = 1; i < tries.size(); i++) {
             Duration gap = Duration.between(tries.get(i - 1).at(), tries.get(i).at());
             assertThat(gap).as("time between try %d and %d", i, i + 1)
-                    .isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(12));
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(60)); // no tick: only the delayed timer message can start the next try
         }
     }
 

@@ -31,7 +31,7 @@ final class DevStack implements AutoCloseable {
         clients = aws.clients();
         table = aws.tableName();
         bucket = AwsEndpointExtension.uniqueName("sluice-e2e");
-        queueUrl = DevResources.ensure(clients, table, bucket, AwsEndpointExtension.uniqueName("coordinator"), 5);
+        queueUrl = DevResources.ensure(clients, table, bucket, AwsEndpointExtension.uniqueName("coordinator"), 30);
         Map<String, String> env = new HashMap<>();
         env.put(Env.TABLE, table);
         env.put(Env.BUCKET, bucket);
@@ -41,7 +41,7 @@ final class DevStack implements AutoCloseable {
     }
 
     static DevHost.Options options() {
-        return DevHost.Options.defaults().withTickInterval(Duration.ZERO).withPollers(2).withWaitSeconds(1)
+        return DevHost.Options.defaults().withTickInterval(Duration.ZERO).withPollers(2).withWaitSeconds(0)
                 .withSettings(Coordinator.Settings.defaults()).withStore(SerializedWrites.onMoto());
     }
 
