@@ -25,7 +25,7 @@ import java.util.List;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
- * Coordinator timings against an AWS endpoint (functions/PERFORMANCE-functions.md has the commands). Not a test.
+ * Coordinator timings against an AWS endpoint (docs/performance.md has the commands and figures). Not a test.
  * <ul>
  *   <li>{@code setup DIR}: creates table/bucket/queue named by SLUICE_* env, uploads two DAGs, starts a run whose
  *       one task is queued, and writes the SQS event of its completion to DIR/cold-event.json.</li>
