@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * Negative durations are rejected. Example: {@code Durations.parse("1h30m")} is 90 minutes.
  */
 public final class Durations {
-    private static final Pattern PART = Pattern.compile("\\s*(\\d+)\\s*(ms|s|m|h|d|w)");
+    private static final Pattern PART = Pattern.compile("\\s*+(\\d++)\\s*+(ms|s|m|h|d|w)");
     private static final Pattern INTEGER = Pattern.compile("\\d+");
     static final String FORMS = "use e.g. 30s, 5m, 1h30m, 2d, 500ms, a number of seconds, or ISO-8601 like PT5M";
 
@@ -47,7 +47,9 @@ public final class Durations {
             Duration total = Duration.ZERO;
             int end = 0;
             String lastUnit = null;
-            while (m.find() && m.start() == end) {
+            // Each part must start where the last ended: lookingAt, not find, which would retry from every later
+            // position and take quadratic time on a long run of digits.
+            while (end < s.length() && m.region(end, s.length()).lookingAt()) {
                 long n = Long.parseLong(m.group(1));
                 String unit = m.group(2);
                 if (unit.equals(lastUnit)) {
