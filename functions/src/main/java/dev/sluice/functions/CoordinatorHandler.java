@@ -91,7 +91,15 @@ public final class CoordinatorHandler implements RequestStreamHandler {
             return "{}";
         }
         if (source.equals("aws.s3") && detailType.equals("Object Created")) {
-            s3.handleRequest(List.of(LambdaEvents.fromEventBridge(event)), context);
+            Coordinator.S3Object object;
+            try {
+                object = LambdaEvents.fromEventBridge(event);
+            } catch (IllegalArgumentException malformed) {
+                // Lambda would retry a thrown error twice, and it can never succeed: log it and drop it.
+                log.error("event_malformed", "reason", malformed.getMessage());
+                return "{\"ignored\":\"malformed Object Created event\"}";
+            }
+            s3.handleRequest(List.of(object), context);
             return "{}";
         }
         log.warn("event_unknown", "source", source, "detailType", detailType,
