@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
             BreakersCommand.class,
             dev.sluice.cli.dev.DevCommand.class,
             dev.sluice.cli.dev.TriggerCommand.class,
+            dev.sluice.cli.dlq.DlqCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
