@@ -51,6 +51,9 @@ final class BackfillCommand extends CliCommand {
     @Mixin
     Execution.Opts opts = new Execution.Opts();
 
+    @Mixin
+    dev.sluice.cli.dev.DevOptions aws = new dev.sluice.cli.dev.DevOptions();
+
     @Override
     protected int run() throws Exception {
         Dag dag = Workspace.loadDag(file);
@@ -63,6 +66,19 @@ final class BackfillCommand extends CliCommand {
             throw CliException.invalid("--to " + t + " is before --from " + f);
         }
         List<DataInterval> intervals = Schedule.between(dag, f, t);
+        if (aws.remote()) {
+            // A deployment: one trigger per interval with its deterministic run id; the coordinator creates each
+            // run once (a repeated backfill finds them) and max_active_runs queues the rest.
+            for (DataInterval i : intervals) {
+                String runId = RunIds.backfill(dag.dagId(), i.start());
+                aws.send(new dev.sluice.functions.message.CoordinatorMessage.Trigger(dag.dagId(), null, runId,
+                        i.start()));
+                out().println(runId);
+            }
+            out().println("sent " + intervals.size() + " backfill runs of " + dag.dagId() + " to the coordinator "
+                    + "(existing runs are not created again); the DAG file must be deployed under dags/");
+            return ExitCodes.OK;
+        }
         Workspace ws = Workspace.current();
         Map<String, Boolean> created = new LinkedHashMap<>();
         try (StateStore store = ws.openStore()) {

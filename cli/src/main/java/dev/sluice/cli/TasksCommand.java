@@ -102,8 +102,18 @@ final class TasksCommand extends CliCommand {
         @Option(names = "--downstream", description = "Also clear every task downstream of them.")
         boolean downstream;
 
+        @picocli.CommandLine.Mixin
+        dev.sluice.cli.dev.DevOptions aws = new dev.sluice.cli.dev.DevOptions();
+
         @Override
         protected int run() throws Exception {
+            if (aws.remote()) {
+                // A deployment: the coordinator applies the clear and schedules the tasks again at once.
+                aws.send(new dev.sluice.functions.message.CoordinatorMessage.Clear(runId, taskIds, downstream));
+                out().println("sent clear of " + String.join(", ", taskIds) + (downstream ? " (and downstream)" : "")
+                        + " in " + runId + " to the coordinator; follow it with './sluice dev runs " + runId + "'");
+                return ExitCodes.OK;
+            }
             Workspace ws = Workspace.current();
             try (StateStore store = ws.openStore(); AutoCloseable lock = ws.lockRun(runId)) {
                 DagRun run = RunsCommand.find(store, runId);

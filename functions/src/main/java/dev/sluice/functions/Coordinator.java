@@ -233,6 +233,17 @@ public final class Coordinator {
         } else if (m instanceof CoordinatorMessage.Continue c) {
             Dag dag = dags.pinned(c.dagId(), c.dagVersion());
             decideAndAct(dag, c.dagVersion(), c.runId(), new Event.Tick());
+        } else if (m instanceof CoordinatorMessage.Clear c) {
+            DagRun r = store.run(c.runId()).orElseThrow(() -> new IllegalArgumentException(
+                    "clear for unknown run '" + c.runId() + "'"));
+            Dag dag = dags.pinned(r.dagId(), r.dagVersion());
+            for (String id : c.taskIds()) {
+                if (!dag.hasTask(id) && dag.group(id).isEmpty()) {
+                    throw new IllegalArgumentException("clear: run " + c.runId() + " has no task or group '" + id
+                            + "'");
+                }
+            }
+            decideAndAct(dag, r.dagVersion(), r.runId(), new Event.ClearTasks(c.taskIds(), c.downstream()));
         }
     }
 
@@ -278,9 +289,24 @@ public final class Coordinator {
         Instant at = (t.logicalDate() != null ? t.logicalDate() : sentAt != null ? sentAt : clock.instant())
                 .truncatedTo(ChronoUnit.SECONDS);
         String runId = t.runId() != null ? t.runId() : RunIds.manual(c.dag().dagId(), at);
+        RunType type = RunType.MANUAL;
         DataInterval interval = Schedule.of(c.dag()).manualInterval(at);
-        requestRun(c, new Event.RunRequested(runId, RunType.MANUAL, at, interval.start(), interval.end(),
+        RunIds.Kind kind = t.runId() != null && t.logicalDate() != null ? kindOrNull(runId) : null;
+        if (c.dag().schedule() != null && (kind == RunIds.Kind.BACKFILL || kind == RunIds.Kind.SCHEDULED)) {
+            // `sluice backfill --stack`: the run covers its schedule interval, as a local backfill does.
+            type = kind == RunIds.Kind.BACKFILL ? RunType.BACKFILL : RunType.SCHEDULED;
+            interval = Schedule.of(c.dag()).intervalFor(at);
+        }
+        requestRun(c, new Event.RunRequested(runId, type, at, interval.start(), interval.end(),
                 t.confJson(), c.version()));
+    }
+
+    private static RunIds.Kind kindOrNull(String runId) {
+        try {
+            return RunIds.kindOf(runId);
+        } catch (IllegalArgumentException notOurs) {
+            return null;
+        }
     }
 
     private void fireStoredTimer(Timer t) {

@@ -111,6 +111,11 @@ public final class AwsClients implements AutoCloseable {
     }
 
     /** The endpoint override, or null for real AWS. */
+    /** The credentials every client here uses, for callers that build another service's client the same way. */
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
     public URI endpoint() {
         return endpoint;
     }

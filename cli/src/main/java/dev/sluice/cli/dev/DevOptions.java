@@ -32,20 +32,47 @@ public final class DevOptions {
             description = "Coordinator SQS queue (default SLUICE_QUEUE_URL, else sluice-dev-coordinator).")
     String queue;
 
+    @Option(names = "--stack", paramLabel = "NAME",
+            description = "A deployed Sluice stack: table, bucket and queue come from its outputs "
+                    + "(TableName, BucketName, QueueUrl) unless given as flags.")
+    String stack;
+
+    private Map<String, String> stackOutputs;
+
+    /** True when the user named a deployment (--stack, --queue or --endpoint): act on it instead of locally. */
+    public boolean remote() {
+        return stack != null || queue != null || endpoint != null;
+    }
+
+    /** Sends one message to the deployment's coordinator queue. */
+    public void send(dev.sluice.functions.message.CoordinatorMessage message) {
+        AwsClients clients = clients();
+        new dev.sluice.functions.dispatch.SqsCoordinatorQueue(clients.sqs(), queueUrl(clients))
+                .send(message, java.time.Duration.ZERO);
+    }
+
+    /** The stack's outputs (empty without --stack); read once. */
+    Map<String, String> stackOutputs() {
+        if (stackOutputs == null) {
+            stackOutputs = stack == null ? Map.of() : StackOutputs.read(clients(), stack);
+        }
+        return stackOutputs;
+    }
+
     String endpoint() {
         return endpoint != null ? endpoint : System.getenv(AwsClients.ENDPOINT_ENV);
     }
 
     String table() {
-        return first(table, System.getenv(Env.TABLE), "sluice-dev");
+        return first(table, stackOutputs().get("TableName"), System.getenv(Env.TABLE), "sluice-dev");
     }
 
     String bucket() {
-        return first(bucket, System.getenv(Env.BUCKET), "sluice-dev");
+        return first(bucket, stackOutputs().get("BucketName"), System.getenv(Env.BUCKET), "sluice-dev");
     }
 
     String queue() {
-        return first(queue, System.getenv(Env.QUEUE_URL), "sluice-dev-coordinator");
+        return first(queue, stackOutputs().get("QueueUrl"), System.getenv(Env.QUEUE_URL), "sluice-dev-coordinator");
     }
 
     AwsClients clients() {

@@ -60,6 +60,17 @@ public sealed interface CoordinatorMessage {
         }
     }
 
+    /** Clear tasks of a run (and optionally everything downstream) so they run again: {@code sluice tasks clear}. */
+    record Clear(String runId, java.util.List<String> taskIds, boolean downstream) implements CoordinatorMessage {
+        public Clear {
+            Objects.requireNonNull(runId, "runId");
+            taskIds = java.util.List.copyOf(taskIds);
+            if (taskIds.isEmpty()) {
+                throw new IllegalArgumentException("clear needs at least one task id");
+            }
+        }
+    }
+
     /** Continue a run: more tasks were ready than one decision may start, or slots were freed elsewhere. */
     record Continue(String dagId, String dagVersion, String runId) implements CoordinatorMessage {
         public Continue {

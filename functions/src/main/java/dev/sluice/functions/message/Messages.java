@@ -25,6 +25,7 @@ import java.util.Locale;
  * {"type":"watchdog","dagId":..,"dagVersion":..,"runId":..,"taskId":..,"mapIndex":..,"tryNumber":..}
  * {"type":"trigger","dagId":"d","conf":{...},"runId":"optional","logicalDate":"optional ISO instant"}
  * {"type":"continue","dagId":"d","dagVersion":"v","runId":"r"}
+ * {"type":"clear","runId":"r","taskIds":["t"],"downstream":true}
  * {"version":"1.0","requestContext":{"condition":"RetriesExhausted",..},"requestPayload":{TaskInvocation},
  *  "responsePayload":{"errorMessage":..,"errorType":..}}
  * </pre>
@@ -59,8 +60,9 @@ public final class Messages {
             case "trigger" -> trigger(n);
             case "continue" -> new CoordinatorMessage.Continue(text(n, "dagId"), text(n, "dagVersion"),
                     text(n, "runId"));
+            case "clear" -> clear(n);
             default -> throw new MalformedMessageException("unknown message type '" + type
-                    + "' (expected completion, timer, watchdog, trigger or continue)");
+                    + "' (expected completion, timer, watchdog, trigger, continue or clear)");
         };
     }
 
@@ -88,6 +90,12 @@ public final class Messages {
             if (t.logicalDate() != null) {
                 n.put("logicalDate", t.logicalDate().toString());
             }
+        } else if (m instanceof CoordinatorMessage.Clear c) {
+            n.put("type", "clear");
+            n.put("runId", c.runId());
+            var arr = n.putArray("taskIds");
+            c.taskIds().forEach(arr::add);
+            n.put("downstream", c.downstream());
         } else if (m instanceof CoordinatorMessage.Continue c) {
             n.put("type", "continue");
             n.put("dagId", c.dagId());
@@ -189,6 +197,25 @@ public final class Messages {
             }
             n.put("reason", s.reason());
         }
+    }
+
+    private static CoordinatorMessage clear(JsonNode n) {
+        JsonNode ids = n.get("taskIds");
+        if (ids == null || !ids.isArray() || ids.isEmpty()) {
+            throw new MalformedMessageException("clear needs a non-empty taskIds array");
+        }
+        java.util.List<String> list = new java.util.ArrayList<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual() || id.asText().isBlank()) {
+                throw new MalformedMessageException("clear: taskIds must be task or group ids (strings)");
+            }
+            list.add(id.asText());
+        }
+        JsonNode down = n.get("downstream");
+        if (down != null && !down.isBoolean()) {
+            throw new MalformedMessageException("clear: downstream must be true or false");
+        }
+        return new CoordinatorMessage.Clear(text(n, "runId"), list, down != null && down.asBoolean());
     }
 
     private static CoordinatorMessage.Trigger trigger(JsonNode n) {

@@ -209,4 +209,37 @@ class DevEndToEndIT {
         }
     }
 
+
+    /** {@code sluice backfill --stack} and {@code sluice tasks clear --stack} send these two messages. */
+    @Test
+    void backfillTriggersAndClearMessagesActOnTheDeployment() throws Exception {
+        Path counter = tmp.resolve("redo-count");
+        stack.putDag("redo.yaml", """
+                dag_id: redo
+                schedule: "@daily"
+                start_date: 2024-01-01
+                tasks:
+                  - {task_id: work, command: 'echo x >> %s; echo {{ ds }}'}
+                """.formatted(counter));
+        String runId = "redo.backfill__2024-01-02T00:00:00Z";
+        stack.sendMessage("{\"type\":\"trigger\",\"dagId\":\"redo\",\"runId\":\"" + runId
+                + "\",\"logicalDate\":\"2024-01-02T00:00:00Z\"}");
+        DagRun run = stack.awaitFinished(runId, Duration.ofSeconds(60));
+        assertThat(run.state()).isEqualTo(RunState.SUCCESS);
+        assertThat(run.type()).isEqualTo(dev.sluice.engine.RunType.BACKFILL);
+        assertThat(run.dataIntervalEnd()).isEqualTo(Instant.parse("2024-01-03T00:00:00Z"));
+        assertThat(stack.instance(runId, "work").outputJson()).isEqualTo("\"2024-01-02\"");
+        assertThat(Files.readAllLines(counter)).hasSize(1);
+
+        stack.sendMessage("{\"type\":\"clear\",\"runId\":\"" + runId + "\",\"taskIds\":[\"work\"],"
+                + "\"downstream\":true}");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (Files.readAllLines(counter).size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(Files.readAllLines(counter)).hasSize(2);
+        DagRun again = stack.awaitFinished(runId, Duration.ofSeconds(60));
+        assertThat(again.state()).isEqualTo(RunState.SUCCESS);
+        assertThat(stack.instance(runId, "work").tryNumber()).isEqualTo(2);
+    }
 }
