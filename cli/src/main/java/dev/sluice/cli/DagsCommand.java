@@ -131,37 +131,9 @@ final class DagsCommand implements Runnable {
             return s.contains("/") || lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json");
         }
 
-        /** The id within edit distance 2 of {@code wanted}, if there is one. */
+        /** The closest dag id to {@code wanted}, if one is near enough (the validator's "did you mean"). */
         private static String closest(String wanted, List<String> ids) {
-            String best = null;
-            int bestDistance = 3;
-            for (String id : ids) {
-                int d = distance(wanted, id);
-                if (d < bestDistance) {
-                    best = id;
-                    bestDistance = d;
-                }
-            }
-            return best;
-        }
-
-        private static int distance(String a, String b) {
-            int[] prev = new int[b.length() + 1];
-            int[] cur = new int[b.length() + 1];
-            for (int j = 0; j <= b.length(); j++) {
-                prev[j] = j;
-            }
-            for (int i = 1; i <= a.length(); i++) {
-                cur[0] = i;
-                for (int j = 1; j <= b.length(); j++) {
-                    int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                    cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-                }
-                int[] t = prev;
-                prev = cur;
-                cur = t;
-            }
-            return prev[b.length()];
+            return dev.sluice.model.Names.nearest(wanted, ids).orElse(null);
         }
     }
 

@@ -126,7 +126,8 @@ public final class PayloadStore {
         return uri == null ? json : get(uri);
     }
 
-    static int utf8Length(String s) {
+    /** UTF-8 byte count of {@code s}, without encoding it. */
+    public static int utf8Length(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
