@@ -366,4 +366,22 @@ class LocalRuntimeIT {
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).contains("did you mean 'partner_api'");
     }
+
+    @Test
+    void schedulerFiresMissedIntervalsWithCatchupAndNothingTwice() throws Exception {
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        Path dag = dir.resolve("cron.yaml");
+        Files.writeString(dag, "dag_id: nightly\nschedule: '@daily'\nstart_date: " + today.minusDays(3)
+                + "\ncatchup: true\nmax_active_runs: 5\ntasks:\n  - {task_id: t, command: 'echo {{ ds }}'}\n");
+        Sluice.Result once = sluice.run("scheduler", dag.toString(), "--once");
+        assertThat(once.exit()).as(once.toString()).isZero();
+        JsonNode runs = JSON.readTree(sluice.run("runs", "list", "--dag", "nightly", "--json").out());
+        // Intervals [d-3, d-2), [d-2, d-1), [d-1, d) are complete; today's is not.
+        assertThat(runs).hasSize(3);
+        assertThat(runs).allSatisfy(r -> assertThat(r.get("state").asText()).isEqualTo("success"));
+        assertThat(runs.get(0).get("runId").asText())
+                .isEqualTo("nightly.scheduled__" + today.minusDays(1) + "T00:00:00Z");
+        assertThat(sluice.run("scheduler", dag.toString(), "--once").exit()).isZero();
+        assertThat(JSON.readTree(sluice.run("runs", "list", "--dag", "nightly", "--json").out())).hasSize(3);
+    }
 }
