@@ -12,7 +12,6 @@ import dev.sluice.infra.PayloadStore;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
 import dev.sluice.model.TaskSpec;
-import dev.sluice.state.TaskState;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
 import java.time.Instant;
@@ -95,37 +94,11 @@ final class InvocationBuilder {
     }
 
     static Map<String, Object> conf(DagRun run) {
-        if (run.confJson() == null) {
-            return Map.of();
-        }
-        Object c = Json.toJava(run.confJson());
-        Map<String, Object> out = new LinkedHashMap<>();
-        if (c instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> out.put(String.valueOf(k), v));
-        }
-        return out;
+        return dev.sluice.engine.RunData.conf(run);
     }
 
-    /** Outputs of the direct upstream tasks; a mapped upstream gives the list of its instances' outputs. */
     private static Map<String, Object> upstreamOutputs(TaskSpec spec, Function<TaskKey, TaskInstance> instances) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String u : spec.upstream()) {
-            TaskInstance p = instances.apply(TaskKey.of(u));
-            if (p == null) {
-                continue;
-            }
-            if (p.state() == TaskState.REMOVED && p.mapCount() >= 0) {
-                List<Object> list = new ArrayList<>();
-                for (int i = 0; i < p.mapCount(); i++) {
-                    TaskInstance c = instances.apply(new TaskKey(u, i));
-                    list.add(c == null ? null : Json.toJava(c.outputJson()));
-                }
-                out.put(u, list);
-            } else {
-                out.put(u, Json.toJava(p.outputJson()));
-            }
-        }
-        return out;
+        return dev.sluice.engine.RunData.upstreamOutputs(spec, instances);
     }
 
     /** Command templates see the real values, so offloaded outputs are loaded back for rendering. */

@@ -1,25 +1,20 @@
 package dev.sluice.cli.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.TaskContext;
 import dev.sluice.cli.exec.Attempt;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.Json;
+import dev.sluice.engine.RunData;
 import dev.sluice.engine.RunView;
-import dev.sluice.engine.TaskInstance;
-import dev.sluice.engine.TaskKey;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
 import dev.sluice.model.TaskSpec;
-import dev.sluice.state.TaskState;
 import dev.sluice.store.StateStore;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,8 +43,8 @@ final class AttemptFactory {
     Attempt build(DagRun run, Dispatch x) {
         TaskSpec spec = dag.task(x.task().taskId());
         RunView view = store.view(dag, run.runId());
-        Map<String, Object> outputs = upstreamOutputs(view, spec);
-        Map<String, Object> conf = conf(run);
+        Map<String, Object> outputs = RunData.upstreamOutputs(spec, view::instance);
+        Map<String, Object> conf = RunData.conf(run);
         Map<String, Object> params = new LinkedHashMap<>(dag.params());
         params.putAll(spec.params());
         params.putAll(conf);
@@ -82,48 +77,5 @@ final class AttemptFactory {
         TaskContext handlerContext = new LocalTaskContext(dag.dagId(), run, x, ctx.ds(), item, params, outputs);
         return new Attempt(dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber(),
                 x.maxTries(), spec, command, env, spec.executionTimeout(), log, handlerContext);
-    }
-
-    private static Map<String, Object> conf(DagRun run) {
-        if (run.confJson() == null) {
-            return Map.of();
-        }
-        Object c = Json.toJava(run.confJson());
-        if (c instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            m.forEach((k, v) -> out.put(String.valueOf(k), v));
-            return out;
-        }
-        return Map.of();
-    }
-
-    /** Outputs of the direct upstream tasks; a mapped upstream gives the list of its instances' outputs. */
-    private Map<String, Object> upstreamOutputs(RunView view, TaskSpec spec) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String u : spec.upstream()) {
-            TaskInstance p = view.instance(TaskKey.of(u));
-            if (p == null) {
-                continue;
-            }
-            if (p.state() == TaskState.REMOVED && p.mapCount() >= 0) {
-                List<Object> list = new ArrayList<>();
-                for (int i = 0; i < p.mapCount(); i++) {
-                    TaskInstance c = view.instance(new TaskKey(u, i));
-                    list.add(c == null ? null : parse(c.outputJson()));
-                }
-                out.put(u, list);
-            } else {
-                out.put(u, parse(p.outputJson()));
-            }
-        }
-        return out;
-    }
-
-    private static Object parse(String json) {
-        if (json == null) {
-            return null;
-        }
-        JsonNode n = Json.read(json);
-        return Json.MAPPER.convertValue(n, Object.class);
     }
 }

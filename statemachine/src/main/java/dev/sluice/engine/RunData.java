@@ -1,0 +1,49 @@
+package dev.sluice.engine;
+
+import dev.sluice.model.TaskSpec;
+import dev.sluice.state.TaskState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** What a task sees of its run, the same for every runtime: the run's conf and its upstream outputs. */
+public final class RunData {
+    private RunData() {
+    }
+
+    /** The run's conf as a map (empty when there is none, or when it is not a JSON object). */
+    public static Map<String, Object> conf(DagRun run) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (run.confJson() != null && Json.toJava(run.confJson()) instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> out.put(String.valueOf(k), v));
+        }
+        return out;
+    }
+
+    /**
+     * Outputs of the direct upstream tasks by task id, parsed from JSON; a mapped upstream gives the list of its
+     * instances' outputs in map-index order.
+     */
+    public static Map<String, Object> upstreamOutputs(TaskSpec spec, Function<TaskKey, TaskInstance> instances) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String u : spec.upstream()) {
+            TaskInstance p = instances.apply(TaskKey.of(u));
+            if (p == null) {
+                continue;
+            }
+            if (p.state() == TaskState.REMOVED && p.mapCount() >= 0) {
+                List<Object> list = new ArrayList<>();
+                for (int i = 0; i < p.mapCount(); i++) {
+                    TaskInstance c = instances.apply(new TaskKey(u, i));
+                    list.add(c == null ? null : Json.toJava(c.outputJson()));
+                }
+                out.put(u, list);
+            } else {
+                out.put(u, Json.toJava(p.outputJson()));
+            }
+        }
+        return out;
+    }
+}
