@@ -159,7 +159,9 @@ public final class SqliteStateStore implements StateStore {
      */
     public static SqliteStateStore open(Path dbFile, Duration busyTimeout) {
         Path p = dbFile.toAbsolutePath().normalize();
-        checkFileBeforeOpening(p);
+        if (Files.isDirectory(p)) {
+            checkFileBeforeOpening(p);
+        }
         try {
             Path parent = p.getParent();
             if (parent != null) {
@@ -168,6 +170,29 @@ public final class SqliteStateStore implements StateStore {
         } catch (IOException e) {
             throw new StoreException("cannot create the directory for the Sluice database " + p + ": " + e, false, e);
         }
+        // Two processes opening a database that does not exist yet would otherwise race: one could look at the file
+        // while the other is still writing its first page or switching it to WAL, and refuse it as corrupt. Checking
+        // and initialising under an exclusive lock on a sibling file makes opening one step. Held for milliseconds.
+        Path lockFile = p.resolveSibling(p.getFileName() + ".open-lock");
+        synchronized (OPEN_LOCK) { // a JVM may hold a file lock once: threads of one process take turns first
+            return openWithFileLock(p, lockFile, busyTimeout);
+        }
+    }
+
+    private static final Object OPEN_LOCK = new Object();
+
+    private static SqliteStateStore openWithFileLock(Path p, Path lockFile, Duration busyTimeout) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock ignored = ch.lock()) {
+            return openLocked(p, busyTimeout);
+        } catch (IOException e) {
+            throw new StoreException("cannot lock " + lockFile + " to open the Sluice database: " + e, false, e);
+        }
+    }
+
+    private static SqliteStateStore openLocked(Path p, Duration busyTimeout) {
+        checkFileBeforeOpening(p);
         Connection c;
         try {
             c = DriverManager.getConnection("jdbc:sqlite:" + p);
