@@ -819,31 +819,37 @@ public final class SqliteStateStore implements StateStore {
         }
     }
 
-    private int writeInstance(TaskInstance t) throws SQLException {
+    /** Binds the 15 columns an instance's state is made of, in schema order, starting at parameter {@code first}. */
+    private static void bindState(PreparedStatement p, int first, TaskInstance t) throws SQLException {
         UpstreamCounts u = t.upstream();
+        int i = first;
+        p.setString(i++, t.state().airflowName());
+        p.setInt(i++, t.tryNumber());
+        p.setInt(i++, t.maxTries());
+        p.setInt(i++, t.priority());
+        p.setInt(i++, u.success());
+        p.setInt(i++, u.skipped());
+        p.setInt(i++, u.failed());
+        p.setInt(i++, u.upstreamFailed());
+        p.setInt(i++, u.removed());
+        p.setInt(i++, t.mapCount());
+        setString(p, i++, t.itemJson());
+        setString(p, i++, t.outputJson());
+        setString(p, i++, t.error());
+        setInstant(p, i++, t.queuedAt());
+        setInstant(p, i++, t.startedAt());
+        setInstant(p, i++, t.endedAt());
+        setInstant(p, i++, t.deadline());
+        setInstant(p, i, t.nextAttemptAt());
+    }
+
+    private int writeInstance(TaskInstance t) throws SQLException {
         if (t.version() == 1) {
             PreparedStatement p = ps(SQL_INSERT_TI);
             p.setString(1, t.runId());
             p.setString(2, t.taskId());
             p.setInt(3, t.mapIndex());
-            p.setString(4, t.state().airflowName());
-            p.setInt(5, t.tryNumber());
-            p.setInt(6, t.maxTries());
-            p.setInt(7, t.priority());
-            p.setInt(8, u.success());
-            p.setInt(9, u.skipped());
-            p.setInt(10, u.failed());
-            p.setInt(11, u.upstreamFailed());
-            p.setInt(12, u.removed());
-            p.setInt(13, t.mapCount());
-            setString(p, 14, t.itemJson());
-            setString(p, 15, t.outputJson());
-            setString(p, 16, t.error());
-            setInstant(p, 17, t.queuedAt());
-            setInstant(p, 18, t.startedAt());
-            setInstant(p, 19, t.endedAt());
-            setInstant(p, 20, t.deadline());
-            setInstant(p, 21, t.nextAttemptAt());
+            bindState(p, 4, t);
             p.setLong(22, 1);
             Dag dag = dagByRun.get(t.runId());
             if (dag != null && dag.hasTask(t.taskId())) {
@@ -856,24 +862,7 @@ public final class SqliteStateStore implements StateStore {
             return p.executeUpdate();
         }
         PreparedStatement p = ps(SQL_UPDATE_TI);
-        p.setString(1, t.state().airflowName());
-        p.setInt(2, t.tryNumber());
-        p.setInt(3, t.maxTries());
-        p.setInt(4, t.priority());
-        p.setInt(5, u.success());
-        p.setInt(6, u.skipped());
-        p.setInt(7, u.failed());
-        p.setInt(8, u.upstreamFailed());
-        p.setInt(9, u.removed());
-        p.setInt(10, t.mapCount());
-        setString(p, 11, t.itemJson());
-        setString(p, 12, t.outputJson());
-        setString(p, 13, t.error());
-        setInstant(p, 14, t.queuedAt());
-        setInstant(p, 15, t.startedAt());
-        setInstant(p, 16, t.endedAt());
-        setInstant(p, 17, t.deadline());
-        setInstant(p, 18, t.nextAttemptAt());
+        bindState(p, 1, t);
         p.setLong(19, t.version());
         p.setString(20, t.runId());
         p.setString(21, t.taskId());
