@@ -79,8 +79,17 @@ public final class Engine {
         private final Instant now;
         private final RandomGenerator random;
         private DagRun run;
+        /** The run as read: whether any instance was waiting when this decision began. */
+        private final DagRun readRun;
         private boolean runChanged;
         private final Map<TaskKey, TaskInstance> changed = new LinkedHashMap<>();
+        /** Each instance as first read from the view (null: not stored), so counter deltas start from it. */
+        private final Map<TaskKey, TaskInstance> originals = new HashMap<>();
+        /** Changes to the run's counters not yet folded into {@link #run}: pending, active, waiting, failed leaves. */
+        private int dPending;
+        private int dActive;
+        private int dWaiting;
+        private int dFailedLeaves;
         private final List<Dispatch> dispatches = new ArrayList<>();
         private final List<Timer> timers = new ArrayList<>();
         private final List<Notification> notes = new ArrayList<>();
@@ -95,6 +104,7 @@ public final class Engine {
             this.now = now;
             this.random = random;
             this.run = view.run();
+            this.readRun = run;
         }
 
         Decision handle(Event event) {
@@ -120,7 +130,11 @@ public final class Engine {
                 }
             }
             drain();
-            admit();
+            foldCounters();
+            if (!(event instanceof Event.TaskStarted)) { // a start frees no slot and readies no task
+                admit();
+                foldCounters();
+            }
             finishRunIfDone();
             List<TaskInstance> out = new ArrayList<>(changed.values());
             List<BreakerState> changedBreakers = new ArrayList<>();
@@ -128,15 +142,28 @@ public final class Engine {
                 BreakerState stored = breakersRead.get(b.name());
                 changedBreakers.add(b.withVersion(stored == null ? 1 : stored.version() + 1));
             }
-            return new Decision(runChanged ? run.withVersion(run.version() + 1) : null, out, dispatches, timers, notes,
+            boolean write = runChanged || countersMoved();
+            return new Decision(write ? run.withVersion(run.version() + 1) : null, out, dispatches, timers, notes,
                     poolDeltas, changedBreakers);
+        }
+
+        private boolean countersMoved() {
+            return readRun == null || run.pending() != readRun.pending() || run.activeTasks() != readRun.activeTasks()
+                    || run.waiting() != readRun.waiting() || run.failedLeaves() != readRun.failedLeaves();
         }
 
         // ---- state access through the overlay ----
 
         private TaskInstance get(TaskKey key) {
             TaskInstance t = changed.get(key);
-            return t != null ? t : view.instance(key);
+            if (t != null) {
+                return t;
+            }
+            t = view.instance(key);
+            if (!originals.containsKey(key)) {
+                originals.put(key, t);
+            }
+            return t;
         }
 
         private TaskInstance get(String taskId) {
@@ -152,7 +179,51 @@ public final class Engine {
             TaskKey key = t.key();
             TaskInstance prev = changed.get(key);
             long version = prev != null ? prev.version() : t.version() + 1;
+            TaskInstance before = prev;
+            if (before == null) {
+                if (!originals.containsKey(key)) {
+                    originals.put(key, view.instance(key));
+                }
+                before = originals.get(key);
+            }
+            count(before, -1);
+            count(t, 1);
             changed.put(key, t.withVersion(version));
+        }
+
+        /** Adds (sign 1) or takes away (sign -1) an instance's contribution to the run's counters. */
+        private void count(TaskInstance t, int sign) {
+            if (t == null) {
+                return;
+            }
+            TaskState s = t.state();
+            if (s != TaskState.NONE && !s.isTerminal()) {
+                dPending += sign;
+            }
+            if (s.isActive()) {
+                dActive += sign;
+            }
+            if (s == TaskState.SCHEDULED) {
+                dWaiting += sign;
+            }
+            if (s.isFailure() && leaves.contains(t.taskId())) {
+                dFailedLeaves += sign;
+            }
+        }
+
+        /**
+         * Folds the counter changes made so far into the run. The run is rewritten only if its counters end the
+         * decision different from how they were read (see {@link #countersMoved}), or something else on it changed.
+         */
+        private void foldCounters() {
+            if (dPending != 0 || dActive != 0 || dWaiting != 0 || dFailedLeaves != 0) {
+                run = run.withCounters(run.pending() + dPending, run.activeTasks() + dActive,
+                        run.waiting() + dWaiting, run.failedLeaves() + dFailedLeaves);
+                dPending = 0;
+                dActive = 0;
+                dWaiting = 0;
+                dFailedLeaves = 0;
+            }
         }
 
         private BreakerState breaker(String name) {
@@ -239,20 +310,16 @@ public final class Engine {
             runChanged = true;
         }
 
-        private void counters(int unfinishedDelta, int activeDelta, int failedLeavesDelta) {
-            setRun(run.withCounters(run.unfinished() + unfinishedDelta, run.activeTasks() + activeDelta,
-                    run.failedLeaves() + failedLeavesDelta));
-        }
-
         // ---- run lifecycle ----
 
         private void createRun(Event.RunRequested r) {
             boolean canStart = view.runningRunsOfDag() < dag.maxActiveRuns();
             run = new DagRun(dag.dagId(), r.runId(), r.type(), r.logicalDate(), r.dataIntervalStart(),
                     r.dataIntervalEnd(), RunState.QUEUED, r.confJson(), r.dagVersion(), now, null, null,
-                    dag.tasks().size(), 0, 0, 0);
+                    0, 0, 0, 0, 0);
             runChanged = true;
             for (TaskSpec t : dag.tasks()) {
+                originals.put(TaskKey.of(t.taskId()), null); // a new run has no stored instances
                 put(TaskInstance.initial(r.runId(), t.taskId(), t.maxTries(), t.priorityWeight()));
             }
             if (canStart) {
@@ -281,7 +348,7 @@ public final class Engine {
         }
 
         private void finishRunIfDone() {
-            if (run.state() == RunState.RUNNING && run.unfinished() == 0) {
+            if (run.state() == RunState.RUNNING && run.pending() == 0) {
                 RunState end = run.failedLeaves() > 0 ? RunState.FAILED : RunState.SUCCESS;
                 setRun(run.withState(end).withTimes(run.startedAt(), now));
                 notes.add(new Notification.RunFinished(dag.dagId(), run.runId(), end));
@@ -371,7 +438,6 @@ public final class Engine {
 
         /** Gives back the run slot and pool slots an active instance held. */
         private void release(TaskInstance ti) {
-            counters(0, -1, 0);
             TaskSpec spec = dag.task(ti.taskId());
             if (spec.pool() != null) {
                 poolDeltas.merge(spec.pool(), -spec.poolSlots(), Integer::sum);
@@ -480,8 +546,6 @@ public final class Engine {
             done = done.withDeadline(null).withNextAttemptAt(null);
             put(done);
             TaskState s = done.state();
-            boolean failedLeaf = leaves.contains(done.taskId()) && s.isFailure();
-            counters(-1, 0, failedLeaf ? 1 : 0);
             if (s == TaskState.REMOVED) {
                 return;
             }
@@ -552,7 +616,6 @@ public final class Engine {
                 return;
             }
             end(placeholder.withState(TaskState.REMOVED).withMapCount(items.size()));
-            counters(items.size(), 0, 0);
             for (int i = 0; i < items.size(); i++) {
                 TaskInstance existing = get(new TaskKey(placeholder.taskId(), i)); // left by an earlier expansion
                 TaskInstance child = TaskInstance.mappedInstance(placeholder, i, items.get(i))
@@ -603,7 +666,7 @@ public final class Engine {
             if (run.state() != RunState.RUNNING) {
                 return;
             }
-            int capacity = dag.maxActiveTasks() - run.activeTasks();
+            int capacity = dag.maxActiveTasks() - run.activeTasks() - dActive;
             if (capacity <= 0) {
                 return;
             }
@@ -644,7 +707,6 @@ public final class Engine {
             Instant deadline = spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout());
             put(ti.withState(TaskState.QUEUED).withTry(tryNumber).withResult(null, null).withTimes(now, null, null)
                     .withDeadline(deadline));
-            counters(0, 1, 0);
             if (spec.pool() != null) {
                 poolDeltas.merge(spec.pool(), spec.poolSlots(), Integer::sum);
             }
@@ -662,7 +724,9 @@ public final class Engine {
                 }
             }
             fresh.sort(admissionOrder);
-            Iterator<TaskInstance> stored = view.scheduledInPriorityOrder();
+            // Only instances that were waiting when the decision began can be in the stored list.
+            Iterator<TaskInstance> stored = readRun != null && readRun.waiting() > 0
+                    ? view.scheduledInPriorityOrder() : java.util.Collections.emptyIterator();
             return new Iterator<>() {
                 private int i;
                 private TaskInstance nextStored = advance();
@@ -671,6 +735,7 @@ public final class Engine {
                     while (stored.hasNext()) {
                         TaskInstance s = stored.next();
                         if (!changed.containsKey(s.key())) {
+                            originals.putIfAbsent(s.key(), s);
                             return s;
                         }
                     }
@@ -735,12 +800,10 @@ public final class Engine {
                         if (child != null && child.state() != TaskState.REMOVED) {
                             TaskInstance reset = reset(child);
                             put(reset.withState(TaskState.REMOVED));
-                            counters(child.state().isTerminal() ? 0 : -1, 0, 0);
                         }
                     }
                 }
                 put(reset(placeholder).withMapCount(-1));
-                counters(placeholder.state().isTerminal() ? 1 : 0, 0, 0);
                 toEvaluate.add(id);
             }
         }
@@ -750,9 +813,6 @@ public final class Engine {
             TaskState old = ti.state();
             if (old.isActive()) {
                 release(ti);
-            }
-            if (leaves.contains(ti.taskId()) && old.isFailure()) {
-                counters(0, 0, -1);
             }
             if (old.isTerminal() && old != TaskState.REMOVED) {
                 for (String d : dag.downstream(ti.taskId())) {

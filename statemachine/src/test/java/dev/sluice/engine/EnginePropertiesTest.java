@@ -29,7 +29,7 @@ class EnginePropertiesTest {
         d.start("r1");
         DagRun run = d.runToEnd("r1", RandomDags.outcomes(dag, seed));
         assertThat(run.state().isTerminal()).as("seed %d", seed).isTrue();
-        assertThat(run.unfinished()).isZero();
+        assertThat(run.pending()).isZero();
         assertThat(run.activeTasks()).isZero();
         for (TaskInstance ti : d.store().instances("r1")) {
             assertThat(ti.state().isTerminal()).as("seed %d: %s is %s", seed, ti.key(), ti.state()).isTrue();

@@ -51,7 +51,7 @@ class EngineTest {
         DagRun run = d.runToEnd("r1", RunDriver.allSucceed());
         assertThat(run.state()).isEqualTo(RunState.SUCCESS);
         assertThat(d.dispatched()).extracting(x -> x.task().taskId()).containsExactly("a", "b", "c");
-        assertThat(run.unfinished()).isZero();
+        assertThat(run.pending()).isZero();
         assertThat(run.activeTasks()).isZero();
         assertThat(d.notifications()).contains(new Notification.RunFinished("chain", "r1", RunState.SUCCESS));
     }

@@ -70,7 +70,7 @@ public abstract class StateStoreContract {
 
     protected static DagRun newRun(String dagId, String runId, RunState state, Instant logical, long version) {
         return new DagRun(dagId, runId, RunType.MANUAL, logical, logical, logical.plus(Duration.ofDays(1)), state,
-                null, "v1", logical, null, null, 0, 0, 0, version);
+                null, "v1", logical, null, null, 0, 0, 0, 0, version);
     }
 
     protected static TaskInstance ti(String runId, String taskId, int mapIndex, TaskState state, int priority,
@@ -142,7 +142,7 @@ public abstract class StateStoreContract {
         store.view(dag, "r1");
         Instant t = Instant.parse("2024-03-04T05:06:07.123456789Z");
         DagRun run = new DagRun("d", "r1", RunType.SCHEDULED, t, t.minusSeconds(3600), t, RunState.RUNNING,
-                "{\"k\":\"v\"}", "hash1", t.plusNanos(1), t.plusSeconds(1), null, 7, 3, 1, 1);
+                "{\"k\":\"v\"}", "hash1", t.plusNanos(1), t.plusSeconds(1), null, 7, 3, 2, 1, 1);
         TaskInstance full = new TaskInstance("r1", "a", -1, TaskState.UP_FOR_RETRY, 2, 4, 9,
                 new UpstreamCounts(1, 2, 3, 4, 5), 6, "{\"item\":1}", "[1,2]", "boom\nline 2", t, t.plusMillis(1),
                 t.plusMillis(2), t.plusSeconds(60), t.plusSeconds(300), 1);
@@ -809,7 +809,8 @@ public abstract class StateStoreContract {
                                                       Map<String, AtomicInteger> dispatchCount) {
         DagRun run = s.run(runId).orElseThrow();
         assertThat(run.state()).isEqualTo(RunState.SUCCESS);
-        assertThat(run.unfinished()).isZero();
+        assertThat(run.pending()).isZero();
+        assertThat(run.waiting()).isZero();
         assertThat(run.activeTasks()).isZero();
         assertThat(s.poolUsed("p")).isZero();
         List<TaskInstance> all = s.instances(runId);

@@ -2,10 +2,15 @@ package dev.sluice.cli.store;
 
 import java.util.List;
 
-/** The embedded database's schema, version 1. Every statement is idempotent (IF NOT EXISTS). */
+/**
+ * The embedded database's schema, version 2. Every statement is idempotent (IF NOT EXISTS).
+ *
+ * <p>Version 2 (from 1): the run's {@code unfinished} counter became {@code pending} (instances with work ahead of
+ * them, not those never reached) and {@code waiting} was added; {@link #MIGRATE_FROM_1} recomputes both.
+ */
 final class SqliteSchema {
     /** The schema this code reads and writes. A database with a higher number was written by a newer Sluice. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** {@code PRAGMA application_id} of a Sluice database: "Slcd". Tells our files from other SQLite files. */
     static final int APPLICATION_ID = 0x536C6364;
@@ -32,8 +37,9 @@ final class SqliteSchema {
               queued_at           INTEGER,
               started_at          INTEGER,
               ended_at            INTEGER,
-              unfinished          INTEGER NOT NULL,
+              pending             INTEGER NOT NULL,
               active_tasks        INTEGER NOT NULL,
+              waiting             INTEGER NOT NULL DEFAULT 0,
               failed_leaves       INTEGER NOT NULL,
               version             INTEGER NOT NULL)""",
             "CREATE INDEX IF NOT EXISTS runs_by_dag ON runs (dag_id, logical_date)",
@@ -93,6 +99,18 @@ final class SqliteSchema {
               opened_at INTEGER,
               probe     TEXT,
               version   INTEGER NOT NULL)""");
+
+    /** Upgrades a version-1 database in place; run in one transaction. */
+    static final List<String> MIGRATE_FROM_1 = List.of(
+            "ALTER TABLE runs RENAME COLUMN unfinished TO pending",
+            "ALTER TABLE runs ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0",
+            """
+            UPDATE runs SET
+              pending = (SELECT count(*) FROM task_instances t WHERE t.run_id = runs.run_id
+                         AND t.state IN ('scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule')),
+              waiting = (SELECT count(*) FROM task_instances t WHERE t.run_id = runs.run_id
+                         AND t.state = 'scheduled')""",
+            "UPDATE schema_version SET version = 2");
 
     private SqliteSchema() {
     }

@@ -74,18 +74,19 @@ public final class SqliteStateStore implements StateStore {
     private static final int MAX_REMEMBERED_RUNS = 1024;
 
     private static final String RUN_COLUMNS = "run_id, dag_id, run_type, logical_date, data_interval_start, "
-            + "data_interval_end, state, conf_json, dag_version, queued_at, started_at, ended_at, unfinished, "
-            + "active_tasks, failed_leaves, version";
+            + "data_interval_end, state, conf_json, dag_version, queued_at, started_at, ended_at, pending, "
+            + "active_tasks, waiting, failed_leaves, version";
     private static final String TI_COLUMNS = "run_id, task_id, map_index, state, try_number, max_tries, priority, "
             + "up_success, up_skipped, up_failed, up_upstream_failed, up_removed, map_count, item_json, output_json, "
             + "error, queued_at, started_at, ended_at, deadline, next_attempt_at, version, position";
     private static final String WAITING_ORDER = " ORDER BY priority DESC, position, map_index LIMIT ?";
 
     private static final String SQL_INSERT_RUN = "INSERT INTO runs (" + RUN_COLUMNS + ") VALUES "
-            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING";
+            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING";
     private static final String SQL_UPDATE_RUN = "UPDATE runs SET dag_id = ?, run_type = ?, logical_date = ?, "
             + "data_interval_start = ?, data_interval_end = ?, state = ?, conf_json = ?, dag_version = ?, "
-            + "queued_at = ?, started_at = ?, ended_at = ?, unfinished = ?, active_tasks = ?, failed_leaves = ?, "
+            + "queued_at = ?, started_at = ?, ended_at = ?, pending = ?, active_tasks = ?, waiting = ?, "
+            + "failed_leaves = ?, "
             + "version = ? WHERE run_id = ? AND version = ?";
     private static final String SQL_INSERT_TI = "INSERT INTO task_instances (run_id, task_id, map_index, state, "
             + "try_number, max_tries, priority, up_success, up_skipped, up_failed, up_upstream_failed, up_removed, "
@@ -317,9 +318,30 @@ public final class SqliteStateStore implements StateStore {
         if (version < 1) {
             throw new StoreException(notSluiceMessage(path), false);
         }
-        // Future migrations from older versions go here, each in its own transaction. Tables added within
-        // version 1 (IF NOT EXISTS, no data change) are created on every open.
+        if (version == 1) {
+            migrateFrom1(s);
+        }
+        // Tables added within a version (IF NOT EXISTS, no data change) are created on every open.
         s.execute(SqliteSchema.DDL.get(SqliteSchema.DDL.size() - 1));
+    }
+
+    /** Version 1 -> 2 in one transaction; another process may have done it first, so it looks again inside. */
+    private void migrateFrom1(Statement s) throws SQLException {
+        begin(s);
+        boolean ok = false;
+        try {
+            if (queryInt(s, "SELECT coalesce(max(version), 0) FROM schema_version") == 1) {
+                for (String sql : SqliteSchema.MIGRATE_FROM_1) {
+                    s.execute(sql);
+                }
+            }
+            s.execute("COMMIT");
+            ok = true;
+        } finally {
+            if (!ok) {
+                rollbackQuietly(s);
+            }
+        }
     }
 
     private void createSchema(Statement s) throws SQLException {
@@ -476,7 +498,7 @@ public final class SqliteStateStore implements StateStore {
         return new DagRun(rs.getString(2), rs.getString(1), RunType.valueOf(rs.getString(3)), getInstant(rs, 4),
                 getInstant(rs, 5), getInstant(rs, 6), RunState.fromAirflowName(rs.getString(7)), rs.getString(8),
                 rs.getString(9), getInstant(rs, 10), getInstant(rs, 11), getInstant(rs, 12), rs.getInt(13),
-                rs.getInt(14), rs.getInt(15), rs.getLong(16));
+                rs.getInt(14), rs.getInt(15), rs.getInt(16), rs.getLong(17));
     }
 
     private static TaskInstance readInstance(ResultSet rs) throws SQLException {
@@ -732,10 +754,11 @@ public final class SqliteStateStore implements StateStore {
                 setInstant(p, 10, run.queuedAt());
                 setInstant(p, 11, run.startedAt());
                 setInstant(p, 12, run.endedAt());
-                p.setInt(13, run.unfinished());
+                p.setInt(13, run.pending());
                 p.setInt(14, run.activeTasks());
-                p.setInt(15, run.failedLeaves());
-                p.setLong(16, 1);
+                p.setInt(15, run.waiting());
+                p.setInt(16, run.failedLeaves());
+                p.setLong(17, 1);
                 n = p.executeUpdate();
             } else {
                 PreparedStatement p = ps(SQL_UPDATE_RUN);
@@ -750,12 +773,13 @@ public final class SqliteStateStore implements StateStore {
                 setInstant(p, 9, run.queuedAt());
                 setInstant(p, 10, run.startedAt());
                 setInstant(p, 11, run.endedAt());
-                p.setInt(12, run.unfinished());
+                p.setInt(12, run.pending());
                 p.setInt(13, run.activeTasks());
-                p.setInt(14, run.failedLeaves());
-                p.setLong(15, run.version());
-                p.setString(16, run.runId());
-                p.setLong(17, run.version() - 1);
+                p.setInt(14, run.waiting());
+                p.setInt(15, run.failedLeaves());
+                p.setLong(16, run.version());
+                p.setString(17, run.runId());
+                p.setLong(18, run.version() - 1);
                 n = p.executeUpdate();
             }
             if (n != 1) {

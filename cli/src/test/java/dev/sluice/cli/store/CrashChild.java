@@ -40,7 +40,7 @@ public final class CrashChild {
                 store.view(dag, runId);
                 for (long v = 1; v <= UPDATES_PER_RUN; v++) {
                     DagRun run = new DagRun("crash", runId, RunType.MANUAL, t0.plusSeconds(r), null, null,
-                            RunState.RUNNING, null, "v1", t0, t0, null, (int) v, 0, 0, v);
+                            RunState.RUNNING, null, "v1", t0, t0, null, (int) v, 0, 0, 0, v);
                     List<TaskInstance> tis = new ArrayList<>();
                     for (int i = 0; i < TASKS; i++) {
                         tis.add(new TaskInstance(runId, "t" + i, -1, TaskState.NONE, (int) v, 1, 1,

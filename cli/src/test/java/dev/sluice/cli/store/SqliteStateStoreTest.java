@@ -136,6 +136,39 @@ class SqliteStateStoreTest extends StateStoreContract {
     }
 
     @Test
+    void aVersionOneDatabaseIsMigratedAndItsRunCountersRecomputed() throws Exception {
+        Path p = dir.resolve("v1.db");
+        Dag dag = DagBuilder.dag("d").task("a", t -> t.command("x")).task("b", t -> t.command("x"))
+                .task("c", t -> t.command("x").upstream("a")).build();
+        try (SqliteStateStore s = SqliteStateStore.open(p)) {
+            s.view(dag, "r1");
+            s.apply(new dev.sluice.engine.Decision(newRun("d", "r1", RunState.RUNNING, T0, 1), List.of(
+                    TaskInstance.initial("r1", "a", 1, 1).withState(TaskState.SCHEDULED).withState(TaskState.QUEUED)
+                            .withState(TaskState.RUNNING).withVersion(1),
+                    TaskInstance.initial("r1", "b", 1, 1).withState(TaskState.SCHEDULED).withVersion(1),
+                    TaskInstance.initial("r1", "c", 1, 1).withVersion(1)),
+                    List.of(), List.of(), List.of(), Map.of(), List.of()));
+        }
+        // Turn it into what version 1 wrote: "unfinished" counted every instance not terminal, "none" included.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + p); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE runs DROP COLUMN waiting");
+            s.execute("ALTER TABLE runs RENAME COLUMN pending TO unfinished");
+            s.execute("UPDATE runs SET unfinished = 3");
+            s.execute("UPDATE schema_version SET version = 1");
+        }
+        try (SqliteStateStore s = SqliteStateStore.open(p)) {
+            DagRun run = s.run("r1").orElseThrow();
+            assertThat(run.pending()).as("a running, b scheduled; c (none) is not pending").isEqualTo(2);
+            assertThat(run.waiting()).isEqualTo(1);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + p); Statement s = c.createStatement()) {
+            var rs = s.executeQuery("SELECT version FROM schema_version");
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aDirectoryIsRefused() {
         assertThatThrownBy(() -> SqliteStateStore.open(dir)).isInstanceOf(StoreException.class)
                 .hasMessageContaining("is a directory");
@@ -174,7 +207,7 @@ class SqliteStateStoreTest extends StateStoreContract {
             assertThat(rs.getString(1)).isEqualTo("wal");
             rs = s.executeQuery("SELECT version FROM schema_version");
             rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(1);
+            assertThat(rs.getInt(1)).isEqualTo(SqliteSchema.VERSION);
             rs = s.executeQuery("EXPLAIN QUERY PLAN SELECT * FROM task_instances WHERE run_id = 'r' "
                     + "AND state = 'scheduled' ORDER BY priority DESC, position, map_index LIMIT 8");
             StringBuilder plan = new StringBuilder();

@@ -89,7 +89,7 @@ class ConcurrentCoordinatorsIT {
         var store = FUNCTIONS.get(0).store();
         DagRun run = store.run(runId).orElseThrow();
         assertThat(run.state()).isEqualTo(RunState.SUCCESS);
-        assertThat(run.unfinished()).isZero();
+        assertThat(run.pending()).isZero();
         assertThat(run.activeTasks()).isZero();
         assertThat(store.instances(runId)).hasSize(WIDTH + 2)
                 .allSatisfy(t -> assertThat(t.state()).as(t.taskId()).isEqualTo(TaskState.SUCCESS))

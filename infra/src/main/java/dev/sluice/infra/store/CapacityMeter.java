@@ -25,6 +25,11 @@ public final class CapacityMeter {
     /** A snapshot of the counts. */
     public record Units(double reportedRead, double reportedWrite, double billedRead, double billedWrite,
                         long requests) {
+        public Units plus(Units o) {
+            return new Units(reportedRead + o.reportedRead, reportedWrite + o.reportedWrite,
+                    billedRead + o.billedRead, billedWrite + o.billedWrite, requests + o.requests);
+        }
+
         public Units minus(Units o) {
             return new Units(reportedRead - o.reportedRead, reportedWrite - o.reportedWrite,
                     billedRead - o.billedRead, billedWrite - o.billedWrite, requests - o.requests);

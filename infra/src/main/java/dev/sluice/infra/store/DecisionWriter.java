@@ -43,6 +43,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * <p><b>Sizes.</b> One item is a single conditional PutItem/UpdateItem (half the cost of a transaction). Up to 100
  * items (and 3.5 MB) are one TransactWriteItems: all or nothing, as the port asks.
  *
+ * <p><b>A new run's instances</b> are written first, one conditional PutItem each (1 WCU per KB instead of 2 inside
+ * a transaction), and the run item with the rest of the decision after them: nothing reads a run's instances
+ * before its run item exists, and a replay writes the same items again (see the replay condition below).
+ *
  * <p><b>Larger decisions</b> (a run of more than ~99 tasks being created, a fan-out of more than ~99 downstream
  * tasks being updated) cannot be one transaction, so they are written in chunks, in this order:
  * <ol>
@@ -180,12 +184,22 @@ final class DecisionWriter {
             }
             last.add(runOp(d.run()));
         }
+        boolean newRun = d.run() != null && d.run().version() == 1;
+        if (newRun) {
+            // A run being created: its instances are invisible until the run item exists (written last), so they
+            // go first as plain conditional puts at half the cost of a transaction. A redelivered RunRequested after
+            // a crash here finds no run and writes the same items again, which their replay condition accepts.
+            for (Op op : creates) {
+                single(what + " (new instance)", op, true);
+            }
+            creates.clear();
+        }
         List<Op> all = new ArrayList<>(creates);
         all.addAll(updates);
         all.addAll(last);
 
         if (all.size() == 1) {
-            single(what, all.get(0));
+            single(what, all.get(0), false);
         } else if (all.size() <= MAX_ITEMS && bytes(all) <= MAX_BYTES) {
             transact(what, all, false);
         } else {
@@ -236,21 +250,22 @@ final class DecisionWriter {
         }
         List<Op> tail = all.subList(start, all.size());
         if (tail.size() == 1) {
-            single(what + " (final write)", tail.get(0));
+            single(what + " (final write)", tail.get(0), false);
         } else {
             transact(what + " (final chunk)", tail, false);
         }
     }
 
-    private void single(String what, Op op) {
+    private void single(String what, Op op, boolean replayable) {
         String table = store.table;
+        String cond = replayable && op.replayCondition() != null ? op.replayCondition() : op.condition();
         if (op.put() != null) {
             PutItemResponse r = store.call(what, () -> store.ddb.putItem(b -> {
                 b.tableName(table).item(op.put()).returnConsumedCapacity(ReturnConsumedCapacity.TOTAL);
-                if (op.condition() != null) {
-                    b.conditionExpression(op.condition()).expressionAttributeNames(op.usedNames(op.condition()));
-                    if (op.condition().contains(":")) {
-                        b.expressionAttributeValues(op.usedValues(op.condition()));
+                if (cond != null) {
+                    b.conditionExpression(cond).expressionAttributeNames(op.usedNames(cond));
+                    if (cond.contains(":")) {
+                        b.expressionAttributeValues(op.usedValues(cond));
                     }
                 }
             }));

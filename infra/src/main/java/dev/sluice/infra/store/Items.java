@@ -136,9 +136,9 @@ final class Items {
             .add(Long.class, TableLayout.VERSION, TaskInstance::version)
             .build();
 
-    static final TableSchema<DagRun> RUN = new Attrs<>(DagRun.class, 16, s -> new DagRun(
+    static final TableSchema<DagRun> RUN = new Attrs<>(DagRun.class, 17, s -> new DagRun(
             s.s(0), s.s(1), RunType.valueOf(s.s(2)), s.t(3), s.t(4), s.t(5), RunState.valueOf(s.s(6)), s.s(7),
-            s.s(8), s.t(9), s.t(10), s.t(11), s.i(12, 0), s.i(13, 0), s.i(14, 0), s.l(15)))
+            s.s(8), s.t(9), s.t(10), s.t(11), s.i(12, 0), s.i(13, 0), s.i(14, 0), s.i(15, 0), s.l(16)))
             .add(String.class, "d", DagRun::dagId)
             .add(String.class, "r", DagRun::runId)
             .add(String.class, "ty", r -> r.type().name())
@@ -151,8 +151,9 @@ final class Items {
             .add(Instant.class, "qa", DagRun::queuedAt)
             .add(Instant.class, "sa", DagRun::startedAt)
             .add(Instant.class, "ea", DagRun::endedAt)
-            .add(Integer.class, "uf", DagRun::unfinished)
+            .add(Integer.class, "pn", DagRun::pending)
             .add(Integer.class, "at", DagRun::activeTasks)
+            .add(Integer.class, "wt", DagRun::waiting)
             .add(Integer.class, "fl", DagRun::failedLeaves)
             .add(Long.class, TableLayout.VERSION, DagRun::version)
             .build();

@@ -34,6 +34,9 @@ import java.util.Random;
  * sizes by DynamoDB's rules (see {@link CapacityMeter}).
  */
 public final class DynamoDbCapacityBench {
+    /** Units by event type for the current row, to show where they go. */
+    private static final java.util.Map<String, CapacityMeter.Units> BY_EVENT = new java.util.TreeMap<>();
+
     private DynamoDbCapacityBench() {
     }
 
@@ -129,13 +132,19 @@ public final class DynamoDbCapacityBench {
         System.out.printf("%-34s %7d %9d %9.2f %9.2f %9.2f %9.2f %8.2f%n", name, dag.tasks().size(), attempts,
                 u.billedWrite() / attempts, u.billedRead() / attempts, u.reportedWrite() / attempts,
                 u.reportedRead() / attempts, (double) u.requests() / attempts);
+        final int n = attempts;
+        BY_EVENT.forEach((k, v) -> System.out.printf("    %-32s billedWCU %7.2f billedRCU %7.2f requests %7.2f (per attempt)%n",
+                k, v.billedWrite() / n, v.billedRead() / n, (double) v.requests() / n));
+        BY_EVENT.clear();
         return new double[] {u.billedWrite() / attempts, u.billedRead() / attempts};
     }
 
     private static void send(DynamoDbStateStore store, Engine engine, String runId, Event e, Instant now,
                              Random random, ArrayDeque<Dispatch> pending, int[] ticks) {
+        CapacityMeter.Units before = store.meter().snapshot();
         Decision d = engine.decide(store.view(engine.dag(), runId), e, now, random);
         store.apply(d);
+        BY_EVENT.merge(e.getClass().getSimpleName(), store.meter().snapshot().minus(before), CapacityMeter.Units::plus);
         pending.addAll(d.dispatches());
         for (Notification n : d.notifications()) {
             if (n instanceof Notification.MoreReady) {

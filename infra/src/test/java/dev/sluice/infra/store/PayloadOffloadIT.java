@@ -39,7 +39,7 @@ class PayloadOffloadIT {
         String big = "{\"rows\":\"" + "\u00e9abc".repeat(5 * 1024 * 1024 / 5) + "\"}";
         String conf = "{\"c\":\"" + "y".repeat(100_000) + "\"}";
         DagRun run = new DagRun("d", "r1", RunType.MANUAL, t0, t0, t0, RunState.RUNNING, conf, "v1", t0, t0, null,
-                1, 0, 0, 1);
+                1, 0, 0, 0, 1);
         TaskInstance a = TaskInstance.initial("r1", "a", 3, 1).withState(TaskState.SCHEDULED).withTry(2)
                 .withResult(big, null).withVersion(1);
         store.apply(new Decision(run, List.of(a), List.of(), List.of(), List.of(), Map.of()));
