@@ -387,7 +387,18 @@ public final class Coordinator {
         for (int attempt = 1; ; attempt++) {
             RunView view = store.view(dag, runId);
             Instant now = clock.instant();
-            Decision d = engine.decide(view, event, now, random);
+            Decision d;
+            try {
+                d = engine.decide(view, event, now, random);
+            } catch (ConcurrentUpdateException waiting) { // another decision's ordered writes are still landing
+                if (attempt >= settings.maxConflictRetries()) {
+                    throw waiting;
+                }
+                log.info("decision_waits", "dagId", dag.dagId(), "runId", runId, "attempt", attempt,
+                        "eventType", event.getClass().getSimpleName(), "message", waiting.getMessage());
+                backoff(attempt);
+                continue;
+            }
             if (d.isNoop()) {
                 act(dag, version, view, d, now);
                 return d;

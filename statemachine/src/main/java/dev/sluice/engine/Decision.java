@@ -12,10 +12,14 @@ import java.util.Map;
  * @param instances  changed or created task instances, each with its version already incremented
  * @param poolDeltas slots taken (+) or released (-) per pool, applied with the writes
  * @param breakers   changed circuit breakers, each with its version already incremented (conditional like instances)
+ * @param commitLast when not null, the decision may be applied as ordered single writes instead of one atomic write:
+ *                   every other instance carries a {@link TaskInstance.Tentative} mark naming this instance's try,
+ *                   and this instance is written last. Only a decision that changes nothing but instances (no run,
+ *                   pools, breakers or timers) gets one. Stores that write atomically may ignore it.
  */
 public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
                        List<Notification> notifications, Map<String, Integer> poolDeltas,
-                       List<BreakerState> breakers) {
+                       List<BreakerState> breakers, TaskKey commitLast) {
 
     public Decision {
         instances = List.copyOf(instances);
@@ -24,6 +28,13 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
         notifications = List.copyOf(notifications);
         poolDeltas = Map.copyOf(poolDeltas);
         breakers = breakers == null ? List.of() : List.copyOf(breakers);
+    }
+
+    /** A decision applied atomically. */
+    public Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
+                    List<Notification> notifications, Map<String, Integer> poolDeltas,
+                    List<BreakerState> breakers) {
+        this(run, instances, dispatches, timers, notifications, poolDeltas, breakers, null);
     }
 
     /** A decision that changes no circuit breaker. */

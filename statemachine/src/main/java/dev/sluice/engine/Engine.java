@@ -38,17 +38,24 @@ public final class Engine {
     private final Set<String> leaves;
     private final Comparator<TaskInstance> admissionOrder;
     private final int maxDispatchesPerDecision;
+    private final boolean orderedWrites;
 
     public Engine(Dag dag) {
         this(dag, Integer.MAX_VALUE);
+    }
+
+    public Engine(Dag dag, int maxDispatchesPerDecision) {
+        this(dag, maxDispatchesPerDecision, false);
     }
 
     /**
      * @param maxDispatchesPerDecision bound on the tries one decision starts, so a decision stays small enough for
      *     one store transaction (DynamoDB: 100 items). When more are ready, the decision carries
      *     {@link Notification.MoreReady} and the adapter sends a {@link Event.Tick} to continue.
+     * @param orderedWrites whether a completion that changes only instances may be applied as ordered single writes
+     *     (see {@link Decision#commitLast()}): for stores where a transaction costs more than its single writes.
      */
-    public Engine(Dag dag, int maxDispatchesPerDecision) {
+    public Engine(Dag dag, int maxDispatchesPerDecision, boolean orderedWrites) {
         if (maxDispatchesPerDecision < 1) {
             throw new IllegalArgumentException("maxDispatchesPerDecision must be >= 1");
         }
@@ -56,6 +63,7 @@ public final class Engine {
         this.leaves = new HashSet<>(dag.leaves());
         this.admissionOrder = admissionOrder(dag);
         this.maxDispatchesPerDecision = maxDispatchesPerDecision;
+        this.orderedWrites = orderedWrites;
     }
 
     public Dag dag() {
@@ -70,7 +78,38 @@ public final class Engine {
     }
 
     public Decision decide(RunView view, Event event, Instant now, RandomGenerator random) {
+        if (event instanceof Event.TaskStarted started) {
+            return started(view, started, now);
+        }
         return new Step(view, now, random).handle(event);
+    }
+
+    /**
+     * queued -> running for the reported try. It reads only the instance: a queued instance means its run is
+     * running (a run ends only when nothing is pending), and a start frees no slot and readies no task. A tentative
+     * mark on the instance is dropped: the instance was dispatched, so the decision that claimed it was written.
+     */
+    private Decision started(RunView view, Event.TaskStarted e, Instant now) {
+        TaskInstance ti = dag.hasTask(e.task().taskId()) ? view.instance(e.task()) : null;
+        if (ti == null) {
+            return Decision.ignored(null, "unknown task instance " + e.task());
+        }
+        if (ti.state() != TaskState.QUEUED || ti.tryNumber() != e.tryNumber()) {
+            return Decision.ignored(ti.runId(), "TaskStarted for " + e.task() + " try " + e.tryNumber()
+                    + " ignored: instance is " + ti.state().airflowName() + " at try " + ti.tryNumber());
+        }
+        TaskSpec spec = dag.task(ti.taskId());
+        TaskInstance next = ti.withState(TaskState.RUNNING).withTimes(ti.queuedAt(), now, null)
+                .withDeadline(spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout()))
+                .withTentative(null).withVersion(ti.version() + 1);
+        return new Decision(null, List.of(next), List.of(), List.of(), List.of(), Map.of());
+    }
+
+    /** An outcome of the event's own try is already half-written by another kind of report: the first one wins. */
+    private static final class OtherOutcomeInFlight extends RuntimeException {
+        OtherOutcomeInFlight(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Mutable working state of one decision; thrown away afterwards. */
@@ -98,6 +137,15 @@ public final class Engine {
         /** Breakers as first read: versions come from here, since a live view may change under us. */
         private final Map<String, BreakerState> breakersRead = new HashMap<>();
         private final ArrayDeque<String> toEvaluate = new ArrayDeque<>();
+        /** The event's instance and try, and its tentative-mark source ({@code key#try#kind}); null if none. */
+        /** A run created by this decision has nothing stored yet: no need to read its instances. */
+        private boolean freshRun;
+        private TaskKey subject;
+        private int subjectTry;
+        private boolean subjectRan;
+        private String eventSource;
+        /** Instances that already carry this event's tentative mark: written by an earlier, interrupted attempt. */
+        private final Map<TaskKey, TaskInstance.Tentative> ownMarks = new LinkedHashMap<>();
 
         Step(RunView view, Instant now, RandomGenerator random) {
             this.view = view;
@@ -108,6 +156,22 @@ public final class Engine {
         }
 
         Decision handle(Event event) {
+            if (event instanceof Event.TaskEvent te && !(event instanceof Event.TimerFired)) {
+                subject = te.task();
+                subjectTry = te.tryNumber();
+                // Every report but a timeout comes from the try's own runtime: it was dispatched.
+                subjectRan = !(event instanceof Event.TaskTimedOut);
+                eventSource = TaskInstance.Tentative.sourceOf(te.task(), te.tryNumber()) + "#"
+                        + event.getClass().getSimpleName();
+            }
+            try {
+                return decideEvent(event);
+            } catch (OtherOutcomeInFlight other) {
+                return Decision.ignored(run == null ? null : run.runId(), other.getMessage());
+            }
+        }
+
+        private Decision decideEvent(Event event) {
             if (event instanceof Event.RunRequested r) {
                 if (run != null) {
                     return Decision.ignored(r.runId(), "run " + r.runId() + " already exists");
@@ -131,10 +195,8 @@ public final class Engine {
             }
             drain();
             foldCounters();
-            if (!(event instanceof Event.TaskStarted)) { // a start frees no slot and readies no task
-                admit();
-                foldCounters();
-            }
+            admit();
+            foldCounters();
             finishRunIfDone();
             List<TaskInstance> out = new ArrayList<>(changed.values());
             List<BreakerState> changedBreakers = new ArrayList<>();
@@ -143,8 +205,57 @@ public final class Engine {
                 changedBreakers.add(b.withVersion(stored == null ? 1 : stored.version() + 1));
             }
             boolean write = runChanged || countersMoved();
+            redispatchOwnClaims();
+            TaskKey commitLast = null;
+            if (orderedWrites && eventSource != null && !write && timers.isEmpty() && changedBreakers.isEmpty()
+                    && poolDeltas.values().stream().allMatch(v -> v == 0) && changed.containsKey(subject)
+                    && changed.size() > 1 && onlySubjectAndItsDownstream()) {
+                commitLast = subject;
+                out = new ArrayList<>();
+                for (TaskInstance t : changed.values()) {
+                    if (t.key().equals(subject)) {
+                        out.add(t);
+                    } else {
+                        TaskInstance.Tentative own = ownMarks.get(t.key());
+                        TaskInstance before = originals.get(t.key());
+                        out.add(t.withTentative(own != null ? own : new TaskInstance.Tentative(eventSource,
+                                before == null ? TaskState.NONE : before.state())));
+                    }
+                }
+            }
             return new Decision(write ? run.withVersion(run.version() + 1) : null, out, dispatches, timers, notes,
-                    poolDeltas, changedBreakers);
+                    poolDeltas, changedBreakers, commitLast);
+        }
+
+        /**
+         * Whether every changed instance is the event's own or one of its direct downstream tasks: a replay of the
+         * event reads exactly those again (end() visits each), so it finds every tentative mark it left.
+         */
+        private boolean onlySubjectAndItsDownstream() {
+            List<String> downstream = dag.downstream(subject.taskId());
+            for (TaskKey k : changed.keySet()) {
+                if (!k.equals(subject) && (k.mapIndex() >= 0 || !downstream.contains(k.taskId()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * An interrupted earlier attempt of this event claimed these instances, but their dispatch never happened
+         * (dispatch follows the writes): dispatch them now, with the try they were claimed for.
+         */
+        private void redispatchOwnClaims() {
+            for (Map.Entry<TaskKey, TaskInstance.Tentative> e : ownMarks.entrySet()) {
+                TaskInstance t = get(e.getKey());
+                if (t.state() == TaskState.QUEUED && e.getValue().before() != TaskState.QUEUED
+                        && !changed.containsKey(e.getKey())) {
+                    TaskSpec spec = dag.task(t.taskId());
+                    dispatches.add(new Dispatch(dag.dagId(), run.runId(), t.key(), t.tryNumber(), t.maxTries(),
+                            spec.retry(), t.tryNumber() < t.maxTries()
+                            ? RetryDelays.nominal(spec.retry(), t.tryNumber()) : null, t.deadline(), t.itemJson()));
+                }
+            }
         }
 
         private boolean countersMoved() {
@@ -159,11 +270,56 @@ public final class Engine {
             if (t != null) {
                 return t;
             }
-            t = view.instance(key);
-            if (!originals.containsKey(key)) {
-                originals.put(key, t);
+            if (originals.containsKey(key)) {
+                return originals.get(key);
             }
+            t = freshRun ? null : view.instance(key);
+            if (t == null && key.mapIndex() < 0 && dag.hasTask(key.taskId()) && run != null) {
+                // Instances are stored from their first change on; before that a task is "none" with no counts.
+                TaskSpec spec = dag.task(key.taskId());
+                t = TaskInstance.initial(run.runId(), key.taskId(), spec.maxTries(), spec.priorityWeight());
+            }
+            if (t != null && t.tentative() != null) {
+                checkMark(t);
+            }
+            originals.put(key, t);
             return t;
+        }
+
+        /**
+         * An item written ahead of the completion that changed it. Ours (this very event, an earlier attempt that was
+         * cut off): its change is already in the item, so count it once and do not apply it again. On the event's
+         * own instance: it was dispatched, so the claiming decision was written. Otherwise the source try must have
+         * been written since, or this decision waits (ConcurrentUpdateException: the caller retries).
+         */
+        private void checkMark(TaskInstance t) {
+            TaskInstance.Tentative mark = t.tentative();
+            String[] src = mark.source().split("#");
+            TaskKey sourceKey = new TaskKey(src[0], Integer.parseInt(src[1]));
+            int sourceTry = Integer.parseInt(src[2]);
+            if (mark.source().equals(eventSource)) {
+                ownMarks.put(t.key(), mark);
+                count(t.taskId(), mark.before(), -1);
+                count(t.taskId(), t.state(), 1);
+                TaskSpec spec = dag.task(t.taskId());
+                int held = (t.state().isActive() ? 1 : 0) - (mark.before().isActive() ? 1 : 0);
+                if (spec.pool() != null && held != 0) { // a slot the earlier attempt took with the claim
+                    poolDeltas.merge(spec.pool(), held * spec.poolSlots(), Integer::sum);
+                }
+                return;
+            }
+            if (t.key().equals(subject) && subjectRan) {
+                return;
+            }
+            if (sourceKey.equals(subject) && sourceTry == subjectTry) {
+                throw new OtherOutcomeInFlight("another report of " + subject + " try " + subjectTry + " ("
+                        + src[3] + ") is being written; it wins");
+            }
+            TaskInstance source = view.instance(sourceKey);
+            if (source != null && source.state().isActive() && source.tryNumber() == sourceTry) {
+                throw new dev.sluice.store.ConcurrentUpdateException("task " + t.key() + " waits for the completion of "
+                        + sourceKey + " try " + sourceTry + " to be written");
+            }
         }
 
         private TaskInstance get(String taskId) {
@@ -181,22 +337,17 @@ public final class Engine {
             long version = prev != null ? prev.version() : t.version() + 1;
             TaskInstance before = prev;
             if (before == null) {
-                if (!originals.containsKey(key)) {
-                    originals.put(key, view.instance(key));
-                }
-                before = originals.get(key);
+                before = originals.containsKey(key) ? originals.get(key) : get(key);
             }
-            count(before, -1);
-            count(t, 1);
-            changed.put(key, t.withVersion(version));
+            if (before != null) {
+                count(before.taskId(), before.state(), -1);
+            }
+            count(t.taskId(), t.state(), 1);
+            changed.put(key, t.withTentative(null).withVersion(version));
         }
 
         /** Adds (sign 1) or takes away (sign -1) an instance's contribution to the run's counters. */
-        private void count(TaskInstance t, int sign) {
-            if (t == null) {
-                return;
-            }
-            TaskState s = t.state();
+        private void count(String taskId, TaskState s, int sign) {
             if (s != TaskState.NONE && !s.isTerminal()) {
                 dPending += sign;
             }
@@ -206,7 +357,7 @@ public final class Engine {
             if (s == TaskState.SCHEDULED) {
                 dWaiting += sign;
             }
-            if (s.isFailure() && leaves.contains(t.taskId())) {
+            if (s.isFailure() && leaves.contains(taskId)) {
                 dFailedLeaves += sign;
             }
         }
@@ -318,10 +469,8 @@ public final class Engine {
                     r.dataIntervalEnd(), RunState.QUEUED, r.confJson(), r.dagVersion(), now, null, null,
                     0, 0, 0, 0, 0);
             runChanged = true;
-            for (TaskSpec t : dag.tasks()) {
-                originals.put(TaskKey.of(t.taskId()), null); // a new run has no stored instances
-                put(TaskInstance.initial(r.runId(), t.taskId(), t.maxTries(), t.priorityWeight()));
-            }
+            // Instances are stored from their first change on (see get): a new run writes only what starts.
+            freshRun = true;
             if (canStart) {
                 startRun();
             }
@@ -363,20 +512,18 @@ public final class Engine {
             if (ti == null || !dag.hasTask(e.task().taskId())) {
                 return "unknown task instance " + e.task();
             }
-            if (e instanceof Event.TaskStarted) {
-                if (ti.state() != TaskState.QUEUED || ti.tryNumber() != e.tryNumber()) {
-                    return stale(e, ti);
-                }
-                TaskSpec spec = dag.task(ti.taskId());
-                put(ti.withState(TaskState.RUNNING).withTimes(ti.queuedAt(), now, null)
-                        .withDeadline(spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout())));
-                return null;
-            }
             if (e instanceof Event.TimerFired f) {
                 return onTimer(f, ti);
             }
             if (!ti.state().isActive() || ti.tryNumber() != e.tryNumber()) {
                 return stale(e, ti);
+            }
+            if (e instanceof Event.TaskFailed || e instanceof Event.TaskTimedOut) {
+                // A failure may end in a retry, which touches no downstream task: look at them anyway, so a success
+                // of this same try that is half-written there is found (and wins) rather than left behind.
+                for (String d : dag.downstream(ti.taskId())) {
+                    get(d);
+                }
             }
             release(ti);
             if (e instanceof Event.TaskSucceeded s) {
@@ -551,7 +698,9 @@ public final class Engine {
             }
             for (String d : dag.downstream(done.taskId())) {
                 TaskInstance rec = get(d);
-                put(rec.withUpstream(rec.upstream().plus(s, 1)));
+                if (!ownMarks.containsKey(rec.key())) {
+                    put(rec.withUpstream(rec.upstream().plus(s, 1)));
+                }
                 toEvaluate.add(d);
             }
         }
@@ -735,6 +884,9 @@ public final class Engine {
                     while (stored.hasNext()) {
                         TaskInstance s = stored.next();
                         if (!changed.containsKey(s.key())) {
+                            if (s.tentative() != null && !originals.containsKey(s.key())) {
+                                checkMark(s);
+                            }
                             originals.putIfAbsent(s.key(), s);
                             return s;
                         }

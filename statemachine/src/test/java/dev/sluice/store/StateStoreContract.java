@@ -145,7 +145,8 @@ public abstract class StateStoreContract {
                 "{\"k\":\"v\"}", "hash1", t.plusNanos(1), t.plusSeconds(1), null, 7, 3, 2, 1, 1);
         TaskInstance full = new TaskInstance("r1", "a", -1, TaskState.UP_FOR_RETRY, 2, 4, 9,
                 new UpstreamCounts(1, 2, 3, 4, 5), 6, "{\"item\":1}", "[1,2]", "boom\nline 2", t, t.plusMillis(1),
-                t.plusMillis(2), t.plusSeconds(60), t.plusSeconds(300), 1);
+                t.plusMillis(2), t.plusSeconds(60), t.plusSeconds(300), 1,
+                new TaskInstance.Tentative("up#-1#3#TaskSucceeded", TaskState.SCHEDULED));
         TaskInstance sparse = ti("r1", "b", TaskState.NONE, 1);
         store.apply(decision(run, List.of(full, sparse)));
 

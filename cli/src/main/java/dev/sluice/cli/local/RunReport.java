@@ -24,11 +24,22 @@ public final class RunReport {
     /** Instances a user cares about: every task, mapped instances instead of their placeholder, in DAG order. */
     public static List<TaskInstance> visible(Dag dag, List<TaskInstance> all) {
         List<TaskInstance> out = new ArrayList<>();
+        java.util.Set<String> stored = new java.util.HashSet<>();
         for (TaskInstance t : all) {
+            stored.add(t.taskId());
             if (t.mapIndex() < 0 && t.state() == TaskState.REMOVED) {
                 continue;
             }
             out.add(t);
+        }
+        if (dag != null && !all.isEmpty()) {
+            // A task is stored from its first change on; until then it is "none".
+            String runId = all.get(0).runId();
+            for (var spec : dag.tasks()) {
+                if (!stored.contains(spec.taskId())) {
+                    out.add(TaskInstance.initial(runId, spec.taskId(), spec.maxTries(), spec.priorityWeight()));
+                }
+            }
         }
         if (dag != null) {
             out.sort(Comparator.comparingInt((TaskInstance t) -> dag.hasTask(t.taskId()) ? dag.position(t.taskId())

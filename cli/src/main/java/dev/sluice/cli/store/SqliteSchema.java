@@ -6,7 +6,8 @@ import java.util.List;
  * The embedded database's schema, version 2. Every statement is idempotent (IF NOT EXISTS).
  *
  * <p>Version 2 (from 1): the run's {@code unfinished} counter became {@code pending} (instances with work ahead of
- * them, not those never reached) and {@code waiting} was added; {@link #MIGRATE_FROM_1} recomputes both.
+ * them, not those never reached) and {@code waiting} was added; {@link #MIGRATE_FROM_1} recomputes both. Task
+ * instances gained the tentative mark of ordered writes ({@code tentative_source}, {@code tentative_before}).
  */
 final class SqliteSchema {
     /** The schema this code reads and writes. A database with a higher number was written by a newer Sluice. */
@@ -72,6 +73,8 @@ final class SqliteSchema {
               deadline           INTEGER,
               next_attempt_at    INTEGER,
               version            INTEGER NOT NULL,
+              tentative_source   TEXT,
+              tentative_before   TEXT,
               PRIMARY KEY (run_id, task_id, map_index))""",
             // Admission reads only this: the run's waiting instances, best first. Partial, so it stays small.
             """
@@ -104,6 +107,8 @@ final class SqliteSchema {
     static final List<String> MIGRATE_FROM_1 = List.of(
             "ALTER TABLE runs RENAME COLUMN unfinished TO pending",
             "ALTER TABLE runs ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE task_instances ADD COLUMN tentative_source TEXT",
+            "ALTER TABLE task_instances ADD COLUMN tentative_before TEXT",
             """
             UPDATE runs SET
               pending = (SELECT count(*) FROM task_instances t WHERE t.run_id = runs.run_id

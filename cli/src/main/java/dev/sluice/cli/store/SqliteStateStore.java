@@ -78,7 +78,8 @@ public final class SqliteStateStore implements StateStore {
             + "active_tasks, waiting, failed_leaves, version";
     private static final String TI_COLUMNS = "run_id, task_id, map_index, state, try_number, max_tries, priority, "
             + "up_success, up_skipped, up_failed, up_upstream_failed, up_removed, map_count, item_json, output_json, "
-            + "error, queued_at, started_at, ended_at, deadline, next_attempt_at, version, position";
+            + "error, queued_at, started_at, ended_at, deadline, next_attempt_at, version, position, tentative_source, "
+            + "tentative_before";
     private static final String WAITING_ORDER = " ORDER BY priority DESC, position, map_index LIMIT ?";
 
     private static final String SQL_INSERT_RUN = "INSERT INTO runs (" + RUN_COLUMNS + ") VALUES "
@@ -91,13 +92,14 @@ public final class SqliteStateStore implements StateStore {
     private static final String SQL_INSERT_TI = "INSERT INTO task_instances (run_id, task_id, map_index, state, "
             + "try_number, max_tries, priority, up_success, up_skipped, up_failed, up_upstream_failed, up_removed, "
             + "map_count, item_json, output_json, error, queued_at, started_at, ended_at, deadline, next_attempt_at, "
-            + "version, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            + "tentative_source, tentative_before, version, position) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
             + "coalesce(?, (SELECT p.position FROM task_instances p WHERE p.run_id = ? AND p.task_id = ? LIMIT 1), 0))"
             + " ON CONFLICT (run_id, task_id, map_index) DO NOTHING";
     private static final String SQL_UPDATE_TI = "UPDATE task_instances SET state = ?, try_number = ?, max_tries = ?, "
             + "priority = ?, up_success = ?, up_skipped = ?, up_failed = ?, up_upstream_failed = ?, up_removed = ?, "
             + "map_count = ?, item_json = ?, output_json = ?, error = ?, queued_at = ?, started_at = ?, ended_at = ?, "
-            + "deadline = ?, next_attempt_at = ?, version = ? "
+            + "deadline = ?, next_attempt_at = ?, tentative_source = ?, tentative_before = ?, version = ? "
             + "WHERE run_id = ? AND task_id = ? AND map_index = ? AND version = ?";
     private static final String SQL_POOL_SIZE = "INSERT INTO pools (name, used, size) VALUES (?, 0, ?) "
             + "ON CONFLICT (name) DO UPDATE SET size = excluded.size WHERE size IS NOT excluded.size";
@@ -506,7 +508,9 @@ public final class SqliteStateStore implements StateStore {
                 rs.getInt(5), rs.getInt(6), rs.getInt(7),
                 new UpstreamCounts(rs.getInt(8), rs.getInt(9), rs.getInt(10), rs.getInt(11), rs.getInt(12)),
                 rs.getInt(13), rs.getString(14), rs.getString(15), rs.getString(16), getInstant(rs, 17),
-                getInstant(rs, 18), getInstant(rs, 19), getInstant(rs, 20), getInstant(rs, 21), rs.getLong(22));
+                getInstant(rs, 18), getInstant(rs, 19), getInstant(rs, 20), getInstant(rs, 21), rs.getLong(22),
+                rs.getString(24) == null ? null : new TaskInstance.Tentative(rs.getString(24),
+                        TaskState.fromAirflowName(rs.getString(25))));
     }
 
     private List<DagRun> queryRuns(PreparedStatement p) throws SQLException {
@@ -843,7 +847,7 @@ public final class SqliteStateStore implements StateStore {
         }
     }
 
-    /** Binds the 15 columns an instance's state is made of, in schema order, starting at parameter {@code first}. */
+    /** Binds the 20 columns an instance's state is made of, in schema order, starting at parameter {@code first}. */
     private static void bindState(PreparedStatement p, int first, TaskInstance t) throws SQLException {
         UpstreamCounts u = t.upstream();
         int i = first;
@@ -864,7 +868,9 @@ public final class SqliteStateStore implements StateStore {
         setInstant(p, i++, t.startedAt());
         setInstant(p, i++, t.endedAt());
         setInstant(p, i++, t.deadline());
-        setInstant(p, i, t.nextAttemptAt());
+        setInstant(p, i++, t.nextAttemptAt());
+        setString(p, i++, t.tentative() == null ? null : t.tentative().source());
+        setString(p, i, t.tentative() == null ? null : t.tentative().before().airflowName());
     }
 
     private int writeInstance(TaskInstance t) throws SQLException {
@@ -874,24 +880,24 @@ public final class SqliteStateStore implements StateStore {
             p.setString(2, t.taskId());
             p.setInt(3, t.mapIndex());
             bindState(p, 4, t);
-            p.setLong(22, 1);
+            p.setLong(24, 1);
             Dag dag = dagByRun.get(t.runId());
             if (dag != null && dag.hasTask(t.taskId())) {
-                p.setInt(23, dag.position(t.taskId()));
+                p.setInt(25, dag.position(t.taskId()));
             } else {
-                p.setNull(23, Types.INTEGER);
+                p.setNull(25, Types.INTEGER);
             }
-            p.setString(24, t.runId());
-            p.setString(25, t.taskId());
+            p.setString(26, t.runId());
+            p.setString(27, t.taskId());
             return p.executeUpdate();
         }
         PreparedStatement p = ps(SQL_UPDATE_TI);
         bindState(p, 1, t);
-        p.setLong(19, t.version());
-        p.setString(20, t.runId());
-        p.setString(21, t.taskId());
-        p.setInt(22, t.mapIndex());
-        p.setLong(23, t.version() - 1);
+        p.setLong(21, t.version());
+        p.setString(22, t.runId());
+        p.setString(23, t.taskId());
+        p.setInt(24, t.mapIndex());
+        p.setLong(25, t.version() - 1);
         return p.executeUpdate();
     }
 

@@ -152,6 +152,8 @@ class SqliteStateStoreTest extends StateStoreContract {
         // Turn it into what version 1 wrote: "unfinished" counted every instance not terminal, "none" included.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + p); Statement s = c.createStatement()) {
             s.execute("ALTER TABLE runs DROP COLUMN waiting");
+            s.execute("ALTER TABLE task_instances DROP COLUMN tentative_source");
+            s.execute("ALTER TABLE task_instances DROP COLUMN tentative_before");
             s.execute("ALTER TABLE runs RENAME COLUMN pending TO unfinished");
             s.execute("UPDATE runs SET unfinished = 3");
             s.execute("UPDATE schema_version SET version = 1");

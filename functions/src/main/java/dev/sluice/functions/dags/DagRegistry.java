@@ -123,9 +123,13 @@ public final class DagRegistry {
         return r.dag();
     }
 
-    /** One engine per pinned version, bounded to {@code maxDispatchesPerDecision}. */
+    /**
+     * One engine per pinned version, bounded to {@code maxDispatchesPerDecision}, with ordered writes on: the
+     * DynamoDB store writes a completion that changes only instances as single writes, at half a transaction's cost.
+     */
     public Engine engine(Dag dag, String version, int maxDispatchesPerDecision) {
-        return engines.computeIfAbsent(dag.dagId() + "#" + version, k -> new Engine(dag, maxDispatchesPerDecision));
+        return engines.computeIfAbsent(dag.dagId() + "#" + version,
+                k -> new Engine(dag, maxDispatchesPerDecision, true));
     }
 
     private Current load(DagSource.Entry e) {

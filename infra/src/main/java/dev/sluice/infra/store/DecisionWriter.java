@@ -43,6 +43,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * <p><b>Sizes.</b> One item is a single conditional PutItem/UpdateItem (half the cost of a transaction). Up to 100
  * items (and 3.5 MB) are one TransactWriteItems: all or nothing, as the port asks.
  *
+ * <p><b>Ordered writes.</b> A decision with {@link Decision#commitLast()} (a completion that changes nothing but the
+ * completed instance and its direct downstream instances) is written as single conditional writes, the completed
+ * instance last; see {@link #ordered}.
+ *
  * <p><b>A new run's instances</b> are written first, one conditional PutItem each (1 WCU per KB instead of 2 inside
  * a transaction), and the run item with the rest of the decision after them: nothing reads a run's instances
  * before its run item exists, and a replay writes the same items again (see the replay condition below).
@@ -86,6 +90,16 @@ final class DecisionWriter {
 
         String id() {
             return key.get(PK).s() + "|" + key.get(SK).s();
+        }
+
+        /** A create whose replay also overwrites an item nobody has changed since it was created (version 1). */
+        Op orphanReplay() {
+            Map<String, String> withVersion = new HashMap<>(names);
+            withVersion.put("#v", VERSION);
+            Map<String, AttributeValue> withOne = new HashMap<>(values);
+            withOne.put(":one", n(1));
+            return new Op(what, key, put, update, condition, replayCondition + " OR #v = :one", withVersion, withOne,
+                    bytes);
         }
 
         String indexKey() {
@@ -145,6 +159,11 @@ final class DecisionWriter {
                 : !d.instances().isEmpty() ? d.instances().get(0).runId()
                 : !d.timers().isEmpty() ? d.timers().get(0).runId() : "(none)";
         String what = "applying a decision for run " + runId;
+        if (d.commitLast() != null && d.run() == null && d.timers().isEmpty() && d.breakers().isEmpty()
+                && d.poolDeltas().values().stream().allMatch(v -> v == 0)) {
+            ordered(what, d);
+            return;
+        }
 
         Set<String> claimed = new HashSet<>();
         for (Dispatch x : d.dispatches()) {
@@ -184,19 +203,20 @@ final class DecisionWriter {
             }
             last.add(runOp(d.run()));
         }
-        boolean newRun = d.run() != null && d.run().version() == 1;
-        if (newRun) {
-            // A run being created: its instances are invisible until the run item exists (written last), so they
-            // go first as plain conditional puts at half the cost of a transaction. A redelivered RunRequested after
-            // a crash here finds no run and writes the same items again, which their replay condition accepts.
-            for (Op op : creates) {
-                single(what + " (new instance)", op, true);
-            }
-            creates.clear();
-        }
         List<Op> all = new ArrayList<>(creates);
         all.addAll(updates);
         all.addAll(last);
+        boolean newRun = d.run() != null && d.run().version() == 1;
+        if (newRun && (all.size() > MAX_ITEMS || bytes(all) > MAX_BYTES)) {
+            // A run too big for one transaction (more than 100 tasks start at once): its first instances go ahead
+            // as plain puts. They are invisible until the run item exists (written last), so an attempt that died
+            // after some of them is completed by the redelivered RunRequested, whose items differ in their times:
+            // an instance still at version 1 under a run that does not exist yet is that attempt's orphan.
+            for (Op op : creates) {
+                single(what + " (new instance)", op.orphanReplay(), true);
+            }
+            all.subList(0, creates.size()).clear();
+        }
 
         if (all.size() == 1) {
             single(what, all.get(0), false);
@@ -207,6 +227,26 @@ final class DecisionWriter {
         }
         if (d.run() != null) {
             store.knownRuns.merge(d.run().runId(), d.run(), (a, b) -> a.version() >= b.version() ? a : b);
+        }
+    }
+
+    /**
+     * A completion that changes only instances, as single conditional writes: the downstream items first (each
+     * carries the engine's tentative mark naming the completed try), the completed instance last. A crash in between
+     * leaves marks that the redelivered completion recognises as its own, and that other decisions wait on; see
+     * {@link dev.sluice.engine.TaskInstance.Tentative}. Half the write units of a transaction of the same items.
+     */
+    private void ordered(String what, Decision d) {
+        TaskInstance last = null;
+        for (TaskInstance t : d.instances()) {
+            if (t.key().equals(d.commitLast())) {
+                last = t;
+            } else {
+                single(what + " (ahead of " + d.commitLast() + ")", instanceOp(t), false);
+            }
+        }
+        if (last != null) {
+            single(what + " (" + d.commitLast() + ", last)", instanceOp(last), false);
         }
     }
 

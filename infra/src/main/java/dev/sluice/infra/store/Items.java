@@ -108,10 +108,11 @@ final class Items {
         return m;
     }
 
-    static final TableSchema<TaskInstance> INSTANCE = new Attrs<>(TaskInstance.class, 22, s -> new TaskInstance(
+    static final TableSchema<TaskInstance> INSTANCE = new Attrs<>(TaskInstance.class, 24, s -> new TaskInstance(
             s.s(0), s.s(1), s.i(2, -1), TaskState.valueOf(s.s(3)), s.i(4, 0), s.i(5, 1), s.i(6, 1),
             new UpstreamCounts(s.i(7, 0), s.i(8, 0), s.i(9, 0), s.i(10, 0), s.i(11, 0)), s.i(12, -1),
-            s.s(13), s.s(14), s.s(15), s.t(16), s.t(17), s.t(18), s.t(19), s.t(20), s.l(21)))
+            s.s(13), s.s(14), s.s(15), s.t(16), s.t(17), s.t(18), s.t(19), s.t(20), s.l(21),
+            s.s(22) == null ? null : new TaskInstance.Tentative(s.s(22), TaskState.valueOf(s.s(23)))))
             .add(String.class, "r", TaskInstance::runId)
             .add(String.class, "t", TaskInstance::taskId)
             .add(Integer.class, "m", TaskInstance::mapIndex)
@@ -134,6 +135,8 @@ final class Items {
             .add(Instant.class, "dl", TaskInstance::deadline)
             .add(Instant.class, "na", TaskInstance::nextAttemptAt)
             .add(Long.class, TableLayout.VERSION, TaskInstance::version)
+            .add(String.class, "tg", t -> t.tentative() == null ? null : t.tentative().source())
+            .add(String.class, "tb", t -> t.tentative() == null ? null : t.tentative().before().name())
             .build();
 
     static final TableSchema<DagRun> RUN = new Attrs<>(DagRun.class, 17, s -> new DagRun(

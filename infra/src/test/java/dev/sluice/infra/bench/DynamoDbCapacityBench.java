@@ -103,7 +103,7 @@ public final class DynamoDbCapacityBench {
         String table = AwsEndpointExtension.uniqueName("sluice-bench");
         TableLayout.createTable(c.dynamoDb(), table);
         DynamoDbStateStore store = DynamoDbStateStore.create(c.dynamoDb(), table, new PayloadStore(c.s3(), bucket));
-        Engine engine = new Engine(dag, 25);
+        Engine engine = new Engine(dag, 25, true); // as the coordinator: ordered writes on
         Random random = new Random(1);
         Instant now = Instant.parse("2024-01-01T00:00:00Z");
         String runId = "manual__bench";

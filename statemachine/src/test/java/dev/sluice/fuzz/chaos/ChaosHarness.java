@@ -74,6 +74,7 @@ public final class ChaosHarness {
     static final int MAX_DISPATCHES_PER_DECISION = 25;
     static final double CRASH_AFTER_WRITE = 0.03;
     static final double CRASH_BEFORE_WRITE = 0.02;
+    static final double CRASH_BETWEEN_WRITES = 0.05;
     static final double HOLD_BACK = 0.15;
 
     private sealed interface Item permits Msg, Invoke {
@@ -130,7 +131,8 @@ public final class ChaosHarness {
         for (int i = 0; i < cfg.runs(); i++) {
             RunPlan p = ChaosWorkload.plan(cfg.seed(), i);
             plans.put(p.runId(), p);
-            engines.put(p.runId(), new Engine(p.dag(), MAX_DISPATCHES_PER_DECISION));
+            // Ordered writes on, as the AWS coordinator runs: a store that writes atomically just ignores them.
+            engines.put(p.runId(), new Engine(p.dag(), MAX_DISPATCHES_PER_DECISION, true));
             history.put(p.runId(), new ConcurrentLinkedQueue<>());
             creations.put(p.runId(), new AtomicInteger());
         }
@@ -298,8 +300,17 @@ public final class ChaosHarness {
     private Decision decideApplyAct(RunPlan plan, Event event, SplittableRandom r, String tag, boolean coordinator) {
         Engine engine = engines.get(plan.runId());
         for (int attempt = 1; ; attempt++) {
-            Decision d = engine.decide(store.view(plan.dag(), plan.runId()), event, now,
-                    new SplittableRandom(r.nextLong()));
+            Decision d;
+            try {
+                d = engine.decide(store.view(plan.dag(), plan.runId()), event, now,
+                        new SplittableRandom(r.nextLong()));
+            } catch (ConcurrentUpdateException waiting) { // another decision's ordered writes are not all in yet
+                count("decisions waiting for another's ordered writes");
+                if (attempt >= MAX_CONFLICT_RETRIES) {
+                    throw waiting;
+                }
+                continue;
+            }
             if (d.isNoop()) {
                 note(plan.runId(), tag + " " + describe(event) + " -> " + ignored(d));
                 return d;
@@ -310,6 +321,17 @@ public final class ChaosHarness {
                 throw new Crash("crashed before the write");
             }
             try {
+                if (coordinator && d.commitLast() != null && r.nextDouble() < CRASH_BETWEEN_WRITES) {
+                    // The writes before the last one land, then the process dies (a store that writes the decision
+                    // atomically gets the same partial state this way).
+                    store.apply(new Decision(null, d.instances().stream()
+                            .filter(t -> !t.key().equals(d.commitLast())).toList(), List.of(), List.of(), List.of(),
+                            Map.of()));
+                    count("coordinator crashes between ordered writes");
+                    note(plan.runId(), tag + " " + describe(event) + " -> coordinator crashed before writing "
+                            + d.commitLast() + " (the other writes landed)");
+                    throw new Crash("crashed between the ordered writes");
+                }
                 store.apply(d);
             } catch (ConcurrentUpdateException lost) {
                 count("lost races (decided again)");

@@ -1,0 +1,149 @@
+package dev.sluice.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.model.Dag;
+import dev.sluice.model.DagBuilder;
+import dev.sluice.state.RunState;
+import dev.sluice.state.TaskState;
+import dev.sluice.store.ConcurrentUpdateException;
+import dev.sluice.store.InMemoryStateStore;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ordered writes ({@link Decision#commitLast()}): a completion that changes only its own instance and its direct
+ * downstream instances may be written as single writes, downstream first, the completed instance last. These tests
+ * cut such a decision after its first writes, as a crashed coordinator would, and check what comes next.
+ */
+class OrderedWritesTest {
+    private static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
+
+    private final InMemoryStateStore store = new InMemoryStateStore();
+    private final Random random = new Random(7);
+
+    private Decision decide(Engine engine, Event e) {
+        return engine.decide(store.view(engine.dag(), "r1"), e, T0, random);
+    }
+
+    private Decision run(Engine engine, Event e) {
+        Decision d = decide(engine, e);
+        store.apply(d);
+        return d;
+    }
+
+    /** Applies every write of the decision but the last one: the coordinator died before the completed instance. */
+    private void applyAllButLast(Decision d) {
+        assertThat(d.commitLast()).isNotNull();
+        store.apply(new Decision(null, d.instances().stream().filter(t -> !t.key().equals(d.commitLast())).toList(),
+                List.of(), List.of(), List.of(), Map.of()));
+    }
+
+    private void start(Engine engine, String task) {
+        run(engine, new Event.TaskStarted(TaskKey.of(task), 1));
+    }
+
+    private static Dag chain() {
+        return DagBuilder.dag("chain").task("a", t -> t.command("x")).task("b", t -> t.command("x").upstream("a"))
+                .task("c", t -> t.command("x").upstream("b")).build();
+    }
+
+    @Test
+    void aNewRunStoresOnlyWhatStartsAndAChainStepIsTwoOrderedWrites() {
+        Engine engine = new Engine(chain(), 25, true);
+        Decision created = run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        assertThat(created.instances()).extracting(TaskInstance::taskId).containsExactly("a");
+        start(engine, "a");
+
+        Decision done = decide(engine, new Event.TaskSucceeded(TaskKey.of("a"), 1, "{}"));
+        assertThat(done.run()).as("the slot a frees is the one b takes: the run is not rewritten").isNull();
+        assertThat(done.commitLast()).isEqualTo(TaskKey.of("a"));
+        TaskInstance b = done.instances().stream().filter(t -> t.taskId().equals("b")).findFirst().orElseThrow();
+        assertThat(b.state()).isEqualTo(TaskState.QUEUED);
+        assertThat(b.tentative()).isEqualTo(new TaskInstance.Tentative("a#-1#1#TaskSucceeded", TaskState.NONE));
+        assertThat(done.instances().stream().filter(t -> t.taskId().equals("a")).findFirst().orElseThrow()
+                .tentative()).isNull();
+        assertThat(done.dispatches()).extracting(x -> x.task().taskId()).containsExactly("b");
+    }
+
+    @Test
+    void theRedeliveredCompletionFinishesAnInterruptedOneWithoutCountingTwice() {
+        Engine engine = new Engine(chain(), 25, true);
+        run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(engine, "a");
+        Event success = new Event.TaskSucceeded(TaskKey.of("a"), 1, "{\"n\":1}");
+        applyAllButLast(decide(engine, success));
+        assertThat(store.instances("r1")).filteredOn(t -> t.taskId().equals("b")).singleElement()
+                .satisfies(b -> assertThat(b.upstream().success()).isEqualTo(1));
+
+        Decision replay = run(engine, success);
+        assertThat(replay.dispatches()).as("b was claimed, but its dispatch died with the coordinator")
+                .extracting(x -> x.task().taskId() + "#" + x.tryNumber()).containsExactly("b#1");
+        assertThat(replay.run()).isNull();
+        TaskInstance b = store.instances("r1").stream().filter(t -> t.taskId().equals("b")).findFirst().orElseThrow();
+        assertThat(b.upstream().success()).as("counted once").isEqualTo(1);
+        assertThat(b.state()).isEqualTo(TaskState.QUEUED);
+        assertThat(b.tryNumber()).isEqualTo(1);
+
+        // A duplicate of the same report now changes nothing, and the run finishes with exact counters.
+        assertThat(decide(engine, success).isNoop()).isTrue();
+        start(engine, "b");
+        run(engine, new Event.TaskSucceeded(TaskKey.of("b"), 1, null));
+        start(engine, "c");
+        run(engine, new Event.TaskSucceeded(TaskKey.of("c"), 1, null));
+        DagRun r = store.run("r1").orElseThrow();
+        assertThat(r.state()).isEqualTo(RunState.SUCCESS);
+        assertThat(r.pending()).isZero();
+        assertThat(r.activeTasks()).isZero();
+    }
+
+    @Test
+    void anotherUpstreamWaitsUntilTheInterruptedCompletionIsWritten() {
+        Dag dag = DagBuilder.dag("join").maxActiveTasks(8).task("a", t -> t.command("x"))
+                .task("c", t -> t.command("x")).task("j", t -> t.command("x").upstream("a", "c")).build();
+        Engine engine = new Engine(dag, 25, true);
+        run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(engine, "a");
+        start(engine, "c");
+        Event aDone = new Event.TaskSucceeded(TaskKey.of("a"), 1, null);
+        Decision partial = decide(engine, aDone);
+        assertThat(partial.run()).as("a's completion moves the run counters").isNotNull();
+        // With the run item changing, the decision is written atomically: no ordered writes to interrupt.
+        assertThat(partial.commitLast()).isNull();
+        store.apply(partial);
+        // Now a completion that is ordered: c finishes and claims j (a slot for a slot).
+        Decision cDone = decide(engine, new Event.TaskSucceeded(TaskKey.of("c"), 1, null));
+        assertThat(cDone.commitLast()).isEqualTo(TaskKey.of("c"));
+        applyAllButLast(cDone);
+        // A clear of j (an operator) reads j, sees c's half-written completion and waits for it.
+        assertThatThrownBy(() -> decide(engine, new Event.ClearTasks(List.of("j"), false)))
+                .isInstanceOf(ConcurrentUpdateException.class).hasMessageContaining("waits for the completion of c");
+        run(engine, new Event.TaskSucceeded(TaskKey.of("c"), 1, null));
+        assertThat(decide(engine, new Event.ClearTasks(List.of("j"), false)).isNoop()).isFalse();
+    }
+
+    @Test
+    void aTimeoutOfATryWhoseSuccessIsHalfWrittenIsIgnored() {
+        Engine engine = new Engine(chain(), 25, true);
+        run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(engine, "a");
+        applyAllButLast(decide(engine, new Event.TaskSucceeded(TaskKey.of("a"), 1, null)));
+        Decision timeout = decide(engine, new Event.TaskTimedOut(TaskKey.of("a"), 1, "lease expired"));
+        assertThat(timeout.isNoop()).isTrue();
+        assertThat(timeout.notifications()).singleElement().asString().contains("is being written; it wins");
+    }
+
+    @Test
+    void atomicStoresMayIgnoreTheOrderAndTheEngineWithoutItNeverAsks() {
+        Engine plain = new Engine(chain(), 25);
+        run(plain, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(plain, "a");
+        Decision d = decide(plain, new Event.TaskSucceeded(TaskKey.of("a"), 1, null));
+        assertThat(d.commitLast()).isNull();
+        assertThat(d.instances()).allSatisfy(t -> assertThat(t.tentative()).isNull());
+    }
+}
