@@ -97,6 +97,7 @@ public final class Coordinator {
     private final FunctionRouter router;
     private final CoordinatorQueue queue;
     private final InvocationBuilder invocations;
+    private final PayloadStore payloads;
     private final Clock clock;
     private final RandomGenerator random;
     private final JsonLog log;
@@ -113,6 +114,7 @@ public final class Coordinator {
         this.router = router;
         this.queue = queue;
         this.invocations = new InvocationBuilder(new TemplateRenderer(), payloads);
+        this.payloads = payloads;
         this.clock = clock;
         this.random = random;
         this.log = log;
@@ -385,7 +387,7 @@ public final class Coordinator {
     Decision decideAndAct(Dag dag, String version, String runId, Event event) {
         Engine engine = dags.engine(dag, version, settings.maxDispatchesPerDecision());
         for (int attempt = 1; ; attempt++) {
-            RunView view = store.view(dag, runId);
+            RunView view = OffloadedOutputsView.of(store.view(dag, runId), payloads);
             Instant now = clock.instant();
             Decision d = engine.decide(view, event, now, random);
             if (d.isNoop()) {
