@@ -12,6 +12,7 @@ import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
+import dev.sluice.functions.alert.Alerts;
 import dev.sluice.functions.dags.DagRegistry;
 import dev.sluice.functions.dispatch.CoordinatorQueue;
 import dev.sluice.functions.dispatch.Dispatcher;
@@ -104,10 +105,20 @@ public final class Coordinator {
     private final Metrics metrics;
     private final Settings settings;
     private final OverdueScan overdue;
+    private final Alerts alerts;
 
     public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
                        CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
                        JsonLog log, Metrics metrics, Settings settings, OverdueScan overdue) {
+        this(store, dags, dispatcher, router, queue, payloads, clock, random, log, metrics, settings, overdue,
+                Alerts.none(log));
+    }
+
+    /** @param alerts where failed runs, missed SLAs and (per DAG) task failures are reported */
+    public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
+                       CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
+                       JsonLog log, Metrics metrics, Settings settings, OverdueScan overdue, Alerts alerts) {
+        this.alerts = alerts;
         this.store = store;
         this.dags = dags;
         this.dispatcher = dispatcher;
@@ -451,8 +462,12 @@ public final class Coordinator {
                 queue.send(new CoordinatorMessage.TimerDue(ref, t.kind(), t.fireAt()), in);
             } // longer ones (and SLAs) are stored with the decision and fired by the tick
         }
+        List<Notification.TaskFailedFinal> failures = d.notifications().stream()
+                .filter(Notification.TaskFailedFinal.class::isInstance).map(Notification.TaskFailedFinal.class::cast)
+                .toList();
         for (Notification n : d.notifications()) {
             notify(dag, version, run, n);
+            alerts.on(dag, run, n, failures);
         }
     }
 

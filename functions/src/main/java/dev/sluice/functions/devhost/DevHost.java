@@ -140,7 +140,7 @@ public final class DevHost implements AutoCloseable {
     public DevHost(Env.Config config, AwsClients clients, Options options) {
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null);
+                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName());
         this.functions = new Functions(devConfig, clients, java.time.Clock.systemUTC(),
                 JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
         this.sqs = clients.sqs();
