@@ -12,6 +12,7 @@ import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
+import dev.sluice.functions.alert.Alerts;
 import dev.sluice.functions.dags.DagRegistry;
 import dev.sluice.functions.dispatch.CoordinatorQueue;
 import dev.sluice.functions.dispatch.Dispatcher;
@@ -97,22 +98,34 @@ public final class Coordinator {
     private final FunctionRouter router;
     private final CoordinatorQueue queue;
     private final InvocationBuilder invocations;
+    private final PayloadStore payloads;
     private final Clock clock;
     private final RandomGenerator random;
     private final JsonLog log;
     private final Metrics metrics;
     private final Settings settings;
     private final OverdueScan overdue;
+    private final Alerts alerts;
 
     public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
                        CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
                        JsonLog log, Metrics metrics, Settings settings, OverdueScan overdue) {
+        this(store, dags, dispatcher, router, queue, payloads, clock, random, log, metrics, settings, overdue,
+                Alerts.none(log));
+    }
+
+    /** @param alerts where failed runs, missed SLAs and (per DAG) task failures are reported */
+    public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
+                       CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
+                       JsonLog log, Metrics metrics, Settings settings, OverdueScan overdue, Alerts alerts) {
+        this.alerts = alerts;
         this.store = store;
         this.dags = dags;
         this.dispatcher = dispatcher;
         this.router = router;
         this.queue = queue;
         this.invocations = new InvocationBuilder(new TemplateRenderer(), payloads);
+        this.payloads = payloads;
         this.clock = clock;
         this.random = random;
         this.log = log;
@@ -385,7 +398,7 @@ public final class Coordinator {
     Decision decideAndAct(Dag dag, String version, String runId, Event event) {
         Engine engine = dags.engine(dag, version, settings.maxDispatchesPerDecision());
         for (int attempt = 1; ; attempt++) {
-            RunView view = store.view(dag, runId);
+            RunView view = OffloadedOutputsView.of(store.view(dag, runId), payloads);
             Instant now = clock.instant();
             Decision d;
             try {
@@ -460,8 +473,12 @@ public final class Coordinator {
                 queue.send(new CoordinatorMessage.TimerDue(ref, t.kind(), t.fireAt()), in);
             } // longer ones (and SLAs) are stored with the decision and fired by the tick
         }
+        List<Notification.TaskFailedFinal> failures = d.notifications().stream()
+                .filter(Notification.TaskFailedFinal.class::isInstance).map(Notification.TaskFailedFinal.class::cast)
+                .toList();
         for (Notification n : d.notifications()) {
             notify(dag, version, run, n);
+            alerts.on(dag, run, n, failures);
         }
     }
 

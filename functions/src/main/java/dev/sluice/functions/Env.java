@@ -22,6 +22,8 @@ public final class Env {
     public static final String HANDLER_FUNCTIONS = "SLUICE_HANDLER_FUNCTIONS";
     public static final String STAGE = "SLUICE_STAGE";
     public static final String TASK_CLASS = "SLUICE_TASK_CLASS";
+    /** The CloudFormation stack, named in alerts so that their CLI commands can be pasted as they are. */
+    public static final String STACK_NAME = "SLUICE_STACK_NAME";
 
     public static final String DEFAULT_DAGS_PREFIX = "dags/";
     public static final int DEFAULT_PAYLOAD_THRESHOLD_BYTES = 65_536;
@@ -32,10 +34,12 @@ public final class Env {
     /**
      * @param handlerFunctions handler class name -> function name or ARN; the key {@code "*"} is the fallback
      * @param taskClass        the Task class a task function hosts, or null to host the class each invocation names
+     * @param alertTopicArn    the SNS topic of alerts (failed runs, missed SLAs), or null for no alerts
+     * @param stackName        the deployment's stack name, or null
      */
     public record Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                          String alertTopicArn, String commandRunnerFunction, Map<String, String> handlerFunctions,
-                         String stage, String taskClass) {
+                         String stage, String taskClass, String stackName) {
         public Config {
             dagsPrefix = dagsPrefix == null || dagsPrefix.isBlank() ? DEFAULT_DAGS_PREFIX : dagsPrefix;
             if (payloadThresholdBytes < 1024) {
@@ -47,12 +51,17 @@ public final class Env {
 
         public Config withQueueUrl(String url) {
             return new Config(table, bucket, url, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctions, stage, taskClass);
+                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName);
         }
 
         public Config withTaskClass(String cls) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctions, stage, cls);
+                    commandRunnerFunction, handlerFunctions, stage, cls, stackName);
+        }
+
+        public Config withAlertTopicArn(String arn) {
+            return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, arn,
+                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName);
         }
 
         /** Checks that the settings a component needs are present; names the missing variable. */
@@ -93,7 +102,7 @@ public final class Env {
                 blankToNull(lookup.apply(QUEUE_URL)), lookup.apply(DAGS_PREFIX), bytes,
                 blankToNull(lookup.apply(ALERT_TOPIC_ARN)), blankToNull(lookup.apply(COMMAND_RUNNER_FUNCTION)),
                 handlerFunctions(lookup.apply(HANDLER_FUNCTIONS)), blankToNull(lookup.apply(STAGE)),
-                blankToNull(lookup.apply(TASK_CLASS)));
+                blankToNull(lookup.apply(TASK_CLASS)), blankToNull(lookup.apply(STACK_NAME)));
     }
 
     static Map<String, String> handlerFunctions(String json) {

@@ -1,5 +1,7 @@
 package dev.sluice.functions;
 
+import dev.sluice.functions.alert.Alerts;
+import dev.sluice.functions.alert.SnsAlertSink;
 import dev.sluice.functions.dags.DagRegistry;
 import dev.sluice.functions.dags.S3DagSource;
 import dev.sluice.functions.dispatch.CoordinatorQueue;
@@ -111,7 +113,14 @@ public final class Functions {
     public Coordinator coordinator(Dispatcher dispatcher, Coordinator.Settings settings) {
         FunctionRouter router = new FunctionRouter(config.handlerFunctions(), config.commandRunnerFunction());
         return new Coordinator(store, dags, dispatcher, router, queue, payloads, clock, new SecureRandom(), log,
-                metrics, settings, dynamo::overdue);
+                metrics, settings, dynamo::overdue, alerts());
+    }
+
+    /** Alerts to SLUICE_ALERT_TOPIC_ARN; the SNS client is built on the first alert, not at cold start. */
+    private Alerts alerts() {
+        String topic = config.alertTopicArn();
+        return Alerts.of(topic == null ? null : () -> new SnsAlertSink(clients::sns, topic), config.stage(),
+                config.stackName(), log);
     }
 
     public TaskRuntime taskRuntime() {

@@ -49,7 +49,8 @@ class TemplateDriftTest {
             Env.TASK_CLASS, TASK_FUNCTION_HANDLER,
             Env.COMMAND_RUNNER_FUNCTION, COORDINATOR_HANDLER,
             Env.HANDLER_FUNCTIONS, COORDINATOR_HANDLER,
-            Env.ALERT_TOPIC_ARN, COORDINATOR_HANDLER);
+            Env.ALERT_TOPIC_ARN, COORDINATOR_HANDLER,
+            Env.STACK_NAME, COORDINATOR_HANDLER);
 
     // ------------------------------------------------------------------ table
 

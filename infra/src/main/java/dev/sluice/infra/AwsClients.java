@@ -14,6 +14,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -41,6 +42,7 @@ public final class AwsClients implements AutoCloseable {
     private final Lazy<S3Client> s3;
     private final Lazy<SqsClient> sqs;
     private final Lazy<LambdaClient> lambda;
+    private final Lazy<SnsClient> sns;
 
     private AwsClients(Region region, URI endpoint, AwsCredentialsProvider credentials, SdkHttpClient http) {
         this.region = Objects.requireNonNull(region, "region");
@@ -72,6 +74,13 @@ public final class AwsClients implements AutoCloseable {
         });
         this.lambda = new Lazy<>(() -> {
             var b = LambdaClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
+            if (endpoint != null) {
+                b.endpointOverride(endpoint);
+            }
+            return b.build();
+        });
+        this.sns = new Lazy<>(() -> {
+            var b = SnsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
@@ -136,12 +145,18 @@ public final class AwsClients implements AutoCloseable {
         return lambda.get();
     }
 
+    /** Built on first use: only a coordinator that sends an alert pays for it. */
+    public SnsClient sns() {
+        return sns.get();
+    }
+
     @Override
     public void close() {
         dynamo.closeIfBuilt();
         s3.closeIfBuilt();
         sqs.closeIfBuilt();
         lambda.closeIfBuilt();
+        sns.closeIfBuilt();
         http.close();
     }
 

@@ -785,13 +785,15 @@ public final class Engine {
                 if (dag.task(from).isMapped() && up.state() == TaskState.REMOVED) {
                     for (int i = 0; i < up.mapCount(); i++) {
                         TaskInstance c = get(new TaskKey(from, i));
-                        items.add(c.outputJson() == null ? "null" : c.outputJson());
+                        String out = c.outputJson() == null ? null : view.loadOutput(c.outputJson());
+                        items.add(out == null ? "null" : out);
                     }
                 } else {
-                    JsonNode out = up.outputJson() == null ? null : Json.read(up.outputJson());
+                    String outJson = up.outputJson() == null ? null : view.loadOutput(up.outputJson());
+                    JsonNode out = outJson == null ? null : Json.read(outJson);
                     if (out == null || !out.isArray()) {
                         throw new IllegalArgumentException("expand_from " + from + ": its output must be a JSON array, got "
-                                + (up.outputJson() == null ? "no output" : abbreviate(up.outputJson())));
+                                + (outJson == null ? "no output" : abbreviate(outJson)));
                     }
                     if (out.size() > MAX_MAP_ITEMS) {
                         throw new IllegalArgumentException("expand_from " + from + ": " + out.size()

@@ -25,6 +25,15 @@ public interface RunView {
     /** Runs of this DAG in state RUNNING (for max_active_runs). */
     int runningRunsOfDag();
 
+    /**
+     * An upstream output as the engine must read it to map over it ({@code expand_from}). A store that keeps large
+     * outputs elsewhere and records a reference instead (the AWS runtime: {@code {"$ref":"s3://..."}}) loads the
+     * value here; the others return {@code outputJson} unchanged. Called only when a mapped task expands.
+     */
+    default String loadOutput(String outputJson) {
+        return outputJson;
+    }
+
     /** The stored circuit breaker of this name, or null when it was never written (closed). */
     default BreakerState breaker(String name) {
         return null;

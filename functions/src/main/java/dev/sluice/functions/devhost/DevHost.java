@@ -13,8 +13,10 @@ import dev.sluice.functions.Functions;
 import dev.sluice.functions.TaskFunctionHandler;
 import dev.sluice.functions.dispatch.Dispatcher;
 import dev.sluice.functions.dispatch.FunctionRouter;
+import dev.sluice.functions.dispatch.LambdaFunctionInvoker;
 import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.functions.obs.Metrics;
+import dev.sluice.functions.task.FunctionInvoker;
 import dev.sluice.functions.task.TaskRuntime;
 import dev.sluice.infra.AwsClients;
 import dev.sluice.store.StateStore;
@@ -50,6 +52,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  *   <li>The tick is {@code {"source":"sluice.tick"}}, every {@link Options#tickInterval()} or on {@link #tick()}.</li>
  *   <li>Task functions run in this process ({@link InProcessInvoker}) with the exact invocation JSON; every handler
  *       class maps to one in-process task function and commands to one command runner.</li>
+ *   <li>{@code function:} tasks go through the command runner, which invokes the named function synchronously: one
+ *       hosted in this process ({@link Options#withLambda}) or, for any other name, Lambda at the endpoint.</li>
  * </ul>
  */
 public final class DevHost implements AutoCloseable {
@@ -62,34 +66,55 @@ public final class DevHost implements AutoCloseable {
      */
     public record Options(Duration tickInterval, int pollers, int functionThreads, int waitSeconds,
                           Coordinator.Settings settings, UnaryOperator<Dispatcher> dispatcherDecorator,
-                          UnaryOperator<StateStore> storeDecorator) {
+                          UnaryOperator<StateStore> storeDecorator, Map<String, RequestStreamHandler> lambdas) {
+        public Options {
+            lambdas = Map.copyOf(lambdas == null ? Map.of() : lambdas);
+        }
+
         public static Options defaults() {
             return new Options(Duration.ofMinutes(1), 1, 16, 5, Coordinator.Settings.defaults(),
-                    UnaryOperator.identity(), UnaryOperator.identity());
+                    UnaryOperator.identity(), UnaryOperator.identity(), Map.of());
+        }
+
+        /**
+         * Hosts a Lambda function in this process for {@code function:} tasks that name it; other names are invoked
+         * through the SDK against the endpoint.
+         */
+        public Options withLambda(String name, RequestStreamHandler handler) {
+            Map<String, RequestStreamHandler> m = new java.util.HashMap<>(lambdas);
+            m.put(name, handler);
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
+                    storeDecorator, m);
         }
 
         public Options withStore(UnaryOperator<StateStore> s) {
-            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, s);
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, s,
+                    lambdas);
         }
 
         public Options withTickInterval(Duration d) {
-            return new Options(d, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator);
+            return new Options(d, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
+                    lambdas);
         }
 
         public Options withPollers(int n) {
-            return new Options(tickInterval, n, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator);
+            return new Options(tickInterval, n, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
+                    lambdas);
         }
 
         public Options withWaitSeconds(int s) {
-            return new Options(tickInterval, pollers, functionThreads, s, settings, dispatcherDecorator, storeDecorator);
+            return new Options(tickInterval, pollers, functionThreads, s, settings, dispatcherDecorator, storeDecorator,
+                    lambdas);
         }
 
         public Options withSettings(Coordinator.Settings s) {
-            return new Options(tickInterval, pollers, functionThreads, waitSeconds, s, dispatcherDecorator, storeDecorator);
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, s, dispatcherDecorator, storeDecorator,
+                    lambdas);
         }
 
         public Options withDispatcher(UnaryOperator<Dispatcher> d) {
-            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, d, storeDecorator);
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, d, storeDecorator,
+                    lambdas);
         }
     }
 
@@ -100,6 +125,8 @@ public final class DevHost implements AutoCloseable {
     private final String region;
     private final Options options;
     private final InProcessInvoker invoker;
+    private final FunctionInvoker lambdaTasks;
+    private volatile FunctionInvoker sdk;
     private final Coordinator coordinator;
     private final CoordinatorHandler handler;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -113,7 +140,7 @@ public final class DevHost implements AutoCloseable {
     public DevHost(Env.Config config, AwsClients clients, Options options) {
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null);
+                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName());
         this.functions = new Functions(devConfig, clients, java.time.Clock.systemUTC(),
                 JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
         this.sqs = clients.sqs();
@@ -122,14 +149,28 @@ public final class DevHost implements AutoCloseable {
         this.queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
         this.options = options;
+        this.lambdaTasks = new InProcessFunctions(options.lambdas(), () -> sdkInvoker(clients));
         TaskRuntime runtime = functions.taskRuntime();
         Map<String, RequestStreamHandler> fns = Map.of(
                 TASK_FUNCTION, new TaskFunctionHandler(runtime, null),
-                COMMAND_RUNNER, new CommandRunnerHandler(runtime));
+                COMMAND_RUNNER, new CommandRunnerHandler(runtime, () -> lambdaTasks));
         this.invoker = new InProcessInvoker(fns, body -> sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)),
                 Duration.ofMinutes(15), options.functionThreads());
         this.coordinator = functions.coordinator(options.dispatcherDecorator().apply(invoker), options.settings());
         this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics());
+    }
+
+    private FunctionInvoker sdkInvoker(AwsClients clients) {
+        FunctionInvoker s = sdk;
+        if (s == null) {
+            synchronized (this) {
+                if (sdk == null) {
+                    sdk = LambdaFunctionInvoker.create(clients);
+                }
+                s = sdk;
+            }
+        }
+        return s;
     }
 
     public Functions functions() {

@@ -125,6 +125,16 @@ public final class TaskRuntime {
     }
 
     private LambdaTaskContext context(TaskInvocation inv, JsonLog l) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        if (Json.toJava(inv.paramsJson()) instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> params.put(String.valueOf(k), v));
+        }
+        Object item = inv.itemJson() == null ? null : Json.toJava(inv.itemJson());
+        return new LambdaTaskContext(inv, item, params, () -> upstreamOutputs(inv), l);
+    }
+
+    /** The invocation's upstream outputs with offloaded ones loaded back. */
+    Map<String, Object> upstreamOutputs(TaskInvocation inv) {
         String outputsJson = inv.upstreamOutputsJson();
         if (payloads != null) {
             outputsJson = payloads.resolve(outputsJson);
@@ -134,12 +144,7 @@ public final class TaskRuntime {
         if (o instanceof Map<?, ?> m) {
             m.forEach((k, v) -> outputs.put(String.valueOf(k), resolveValue(v)));
         }
-        Map<String, Object> params = new LinkedHashMap<>();
-        if (Json.toJava(inv.paramsJson()) instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> params.put(String.valueOf(k), v));
-        }
-        Object item = inv.itemJson() == null ? null : Json.toJava(inv.itemJson());
-        return new LambdaTaskContext(inv, item, params, outputs, l);
+        return outputs;
     }
 
     private Object resolveValue(Object v) {

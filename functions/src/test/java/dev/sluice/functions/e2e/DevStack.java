@@ -28,6 +28,11 @@ final class DevStack implements AutoCloseable {
     final DevHost host;
 
     DevStack(AwsEndpointExtension aws, DevHost.Options options) {
+        this(aws, options, Map.of());
+    }
+
+    /** @param extraEnv more function environment (e.g. SLUICE_ALERT_TOPIC_ARN) */
+    DevStack(AwsEndpointExtension aws, DevHost.Options options, Map<String, String> extraEnv) {
         clients = aws.clients();
         table = aws.tableName();
         bucket = AwsEndpointExtension.uniqueName("sluice-e2e");
@@ -36,6 +41,7 @@ final class DevStack implements AutoCloseable {
         env.put(Env.TABLE, table);
         env.put(Env.BUCKET, bucket);
         env.put(Env.QUEUE_URL, queueUrl);
+        env.putAll(extraEnv);
         config = Env.from(env::get);
         host = new DevHost(config, clients, options);
     }
