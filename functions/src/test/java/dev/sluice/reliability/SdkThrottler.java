@@ -70,6 +70,10 @@ final class SdkThrottler implements ExecutionInterceptor {
         }
     }
 
+    long calls() {
+        return calls.get();
+    }
+
     String describe() {
         return calls.get() + " DynamoDB API calls, " + throttled.get() + " throttled by the SDK interceptor ("
                 + String.format("%.1f%%", 100.0 * throttled.get() / Math.max(1, calls.get())) + "), "

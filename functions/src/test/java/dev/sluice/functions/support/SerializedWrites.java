@@ -28,12 +28,27 @@ public final class SerializedWrites {
                 ? SerializedWrites::wrap : UnaryOperator.identity();
     }
 
-    /** A proxy, so it follows the port as it grows. */
+    /**
+     * As {@link #onMoto()}, but the writes are serialised only among the stores this operator wraps, for stores on
+     * a table of their own: moto snapshots and restores only the tables a transaction writes, so transactions on
+     * different tables do not interfere and may run at the same time.
+     */
+    public static UnaryOperator<StateStore> onMotoPerTable() {
+        Object lock = new Object();
+        return AwsEndpointExtension.resolve().source() == AwsEndpointExtension.Source.MOTO
+                ? inner -> wrap(inner, lock) : UnaryOperator.identity();
+    }
+
     static StateStore wrap(StateStore inner) {
+        return wrap(inner, LOCK);
+    }
+
+    /** A proxy, so it follows the port as it grows. */
+    private static StateStore wrap(StateStore inner, Object lock) {
         InvocationHandler h = (proxy, method, args) -> {
             try {
                 if (WRITES.contains(method.getName())) {
-                    synchronized (LOCK) {
+                    synchronized (lock) {
                         return method.invoke(inner, args);
                     }
                 }

@@ -157,7 +157,23 @@ public final class AwsEndpointExtension implements BeforeAllCallback {
         }
     }
 
+    /**
+     * Starts one more moto server (as the first: a free loopback port, stopped by a shutdown hook), for a test that
+     * spreads independent work over several emulator processes. moto runs Python under one interpreter lock, so one
+     * server uses at most one core. Only when this JVM's endpoint is moto.
+     */
+    public static synchronized URI startAnotherMoto() {
+        if (resolve().source() != Source.MOTO) {
+            throw new IllegalStateException("the endpoint is " + endpoint.source() + ", not moto");
+        }
+        return launchMoto(motoServerBinary()).uri();
+    }
+
     private static Endpoint startMoto() {
+        return launchMoto(motoServerBinary());
+    }
+
+    private static Path motoServerBinary() {
         Path root = projectRoot();
         Path script = root.resolve("scripts/venv.sh");
         String bin;
@@ -180,6 +196,11 @@ public final class AwsEndpointExtension implements BeforeAllCallback {
         if (!Files.isExecutable(server)) {
             throw new IllegalStateException(server + " is missing after scripts/venv.sh moto");
         }
+        return server;
+    }
+
+    private static Endpoint launchMoto(Path server) {
+        Path root = projectRoot();
         int port = freePort();
         Process moto;
         try {

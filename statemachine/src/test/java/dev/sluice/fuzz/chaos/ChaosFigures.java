@@ -1,6 +1,7 @@
 package dev.sluice.fuzz.chaos;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,6 +19,55 @@ public record ChaosFigures(String store, long seed, int workers, int runsTotal, 
                            int tasks, int poisonSent, int poisonDeadLettered, int validDeadLettered,
                            List<String> unexpected, Map<String, Integer> counts, Duration simulated, boolean simTimeOut,
                            Duration wall, List<String> divergences) {
+
+    /**
+     * The figures of one workload run in batches (each batch its own harness and store, all with the same seed and
+     * workers): counts add up, maxima are the largest, {@code simulated} is the longest batch and {@code wall} is
+     * the given elapsed time of the whole.
+     */
+    public static ChaosFigures combine(String store, List<ChaosFigures> batches, Duration wall) {
+        if (batches.isEmpty()) {
+            throw new IllegalArgumentException("no batches");
+        }
+        ChaosFigures first = batches.get(0);
+        int total = 0;
+        int correct = 0;
+        int twice = 0;
+        int lost = 0;
+        int dup = 0;
+        int tasks = 0;
+        int poisonSent = 0;
+        int poisonDl = 0;
+        int validDl = 0;
+        Duration crash = Duration.ZERO;
+        Duration lostDispatch = Duration.ZERO;
+        Duration simulated = Duration.ZERO;
+        boolean simTimeOut = false;
+        List<String> unexpected = new ArrayList<>();
+        List<String> divergences = new ArrayList<>();
+        Map<String, Integer> counts = new TreeMap<>();
+        for (ChaosFigures f : batches) {
+            total += f.runsTotal;
+            correct += f.runsCorrect;
+            twice += f.triesRunTwice;
+            lost += f.lostTransitions;
+            dup += f.duplicateRuns;
+            tasks += f.tasks;
+            poisonSent += f.poisonSent;
+            poisonDl += f.poisonDeadLettered;
+            validDl += f.validDeadLettered;
+            crash = crash.compareTo(f.maxDetectCrashed) >= 0 ? crash : f.maxDetectCrashed;
+            lostDispatch = lostDispatch.compareTo(f.maxDetectLost) >= 0 ? lostDispatch : f.maxDetectLost;
+            simulated = simulated.compareTo(f.simulated) >= 0 ? simulated : f.simulated;
+            simTimeOut |= f.simTimeOut;
+            unexpected.addAll(f.unexpected);
+            divergences.addAll(f.divergences);
+            f.counts.forEach((k, v) -> counts.merge(k, v, Integer::sum));
+        }
+        return new ChaosFigures(store, first.seed, first.workers, total, correct, twice, lost, dup, crash,
+                lostDispatch, tasks, poisonSent, poisonDl, validDl, List.copyOf(unexpected), counts, simulated,
+                simTimeOut, wall, List.copyOf(divergences));
+    }
 
     public boolean onTarget() {
         return runsCorrect == runsTotal && triesRunTwice == 0 && lostTransitions == 0 && duplicateRuns == 0

@@ -54,11 +54,16 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ChaosHarness {
     /**
-     * @param store   the store name printed with the figures
-     * @param runs    how many runs (each its own random DAG)
-     * @param workers concurrent coordinator workers
+     * @param store    the store name printed with the figures
+     * @param runs     how many runs (each its own random DAG)
+     * @param workers  concurrent coordinator workers
+     * @param firstRun the workload index of the first run: runs {@code firstRun} to {@code firstRun + runs - 1} of
+     *                 the seed's workload, so a workload can be split into batches that each get their own store
      */
-    public record Config(String store, long seed, int runs, int workers) {
+    public record Config(String store, long seed, int runs, int workers, int firstRun) {
+        public Config(String store, long seed, int runs, int workers) {
+            this(store, seed, runs, workers, 0);
+        }
     }
 
     static final Duration QUEUED_LEASE = Duration.ofMinutes(15);
@@ -106,11 +111,17 @@ public final class ChaosHarness {
     private final Map<String, Engine> engines = new ConcurrentHashMap<>();
     private volatile Instant now = ChaosWorkload.START;
     private final List<Item> pending = new ArrayList<>();
-    private final AtomicLong ids = new AtomicLong();
+    /** Message ids. A batch's ids start at a multiple of its first run's index: batches roll different faults. */
+    private final AtomicLong ids;
 
     final Map<String, List<Exec>> execs = new ConcurrentHashMap<>();
     private final Map<String, Instant> crashedAt = new ConcurrentHashMap<>();
     private final Set<String> swept = ConcurrentHashMap.newKeySet();
+    /**
+     * Runs the tick saw ended; it does not read them again (nothing in the workload reopens a run, and the check
+     * reads every run's final state from the store, so a run that came back would still be found).
+     */
+    private final Set<String> ended = ConcurrentHashMap.newKeySet();
     private final Map<String, Queue<String>> history = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> creations = new ConcurrentHashMap<>();
     private final Queue<String> dlqValid = new ConcurrentLinkedQueue<>();
@@ -128,7 +139,8 @@ public final class ChaosHarness {
         this.cfg = cfg;
         this.store = store;
         this.verify = verify;
-        for (int i = 0; i < cfg.runs(); i++) {
+        this.ids = new AtomicLong(cfg.firstRun() * 1_000_000_000L);
+        for (int i = cfg.firstRun(); i < cfg.firstRun() + cfg.runs(); i++) {
             RunPlan p = ChaosWorkload.plan(cfg.seed(), i);
             plans.put(p.runId(), p);
             // Ordered writes on, as the AWS coordinator runs: a store that writes atomically just ignores them.
@@ -140,7 +152,7 @@ public final class ChaosHarness {
 
     public ChaosFigures run() throws InterruptedException {
         long wall = System.nanoTime();
-        Random rnd = new Random(cfg.seed());
+        Random rnd = new Random(cfg.seed() + cfg.firstRun());
         for (RunPlan p : plans.values()) {
             send(ChaosCodec.runRequested(p.runId()), ChaosWorkload.START, true);
         }
@@ -171,7 +183,7 @@ public final class ChaosHarness {
                 }
                 now = nextVisible == null || nextTick.isBefore(nextVisible) ? nextTick : nextVisible;
                 if (!now.isBefore(nextTick)) {
-                    tick();
+                    tick(pool);
                     nextTick = nextTick.plus(TICK);
                 }
                 if (now.isAfter(ChaosWorkload.START.plus(SIM_LIMIT))) {
@@ -428,7 +440,8 @@ public final class ChaosHarness {
 
     // ------------------------------------------------------------------ the tick
 
-    private void tick() {
+    /** The tick: due timers, then each run's sweep, the sweeps spread over the workers (in order with one). */
+    private void tick(ExecutorService pool) throws InterruptedException {
         count("ticks");
         try {
             for (Timer t : store.dueTimers(now, 1000)) {
@@ -437,17 +450,33 @@ public final class ChaosHarness {
         } catch (StoreException e) {
             count("tick steps failed on store errors");
         }
+        List<Callable<Void>> sweeps = new ArrayList<>();
         for (RunPlan p : plans.values()) {
-            try {
-                sweep(p);
-            } catch (StoreException e) {
-                count("tick steps failed on store errors");
+            if (ended.contains(p.runId())) {
+                continue;
             }
+            sweeps.add(() -> {
+                try {
+                    sweep(p);
+                } catch (StoreException e) {
+                    count("tick steps failed on store errors");
+                } catch (Throwable t) {
+                    escaped.add(t + " while sweeping " + p.runId());
+                }
+                return null;
+            });
         }
+        pool.invokeAll(sweeps);
     }
 
     private void sweep(RunPlan p) {
+        if (ended.contains(p.runId())) {
+            return;
+        }
         Optional<DagRun> run = store.run(p.runId());
+        if (run.isPresent() && run.get().state().isTerminal()) {
+            ended.add(p.runId());
+        }
         if (run.isEmpty() || run.get().state().isTerminal()) {
             return;
         }
@@ -464,10 +493,12 @@ public final class ChaosHarness {
             if (swept.add(key)) {
                 count("lost tries found by the sweep");
                 Instant crashed = crashedAt.get(key);
-                if (crashed != null) {
-                    maxDetectCrash = Math.max(maxDetectCrash, Duration.between(crashed, now).toMillis());
-                } else {
-                    maxDetectLost = Math.max(maxDetectLost, Duration.between(since, now).toMillis());
+                synchronized (this) { // sweeps run concurrently
+                    if (crashed != null) {
+                        maxDetectCrash = Math.max(maxDetectCrash, Duration.between(crashed, now).toMillis());
+                    } else {
+                        maxDetectLost = Math.max(maxDetectLost, Duration.between(since, now).toMillis());
+                    }
                 }
             }
             send(ChaosCodec.taskEvent(p.runId(), new Event.TaskTimedOut(ti.key(), ti.tryNumber(),
