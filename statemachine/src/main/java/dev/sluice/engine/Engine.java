@@ -223,8 +223,36 @@ public final class Engine {
                     }
                 }
             }
+            if (commitLast == null && fencesDownstream()) {
+                out = new ArrayList<>(changed.values());
+            }
             return new Decision(write ? run.withVersion(run.version() + 1) : null, out, dispatches, timers, notes,
                     poolDeltas, changedBreakers, commitLast);
+        }
+
+        /**
+         * A decision that ends or moves the event's try in one transaction (a failure, a retry, a timeout) also
+         * rewrites the direct downstream instances it read, unchanged: an ordered success of that same try whose
+         * marks land there between this decision's reads and its write then makes this write fail (it is decided
+         * again, finds the mark and yields), instead of leaving behind marks of a success that never committed.
+         */
+        private boolean fencesDownstream() {
+            if (!orderedWrites || eventSource == null || !changed.containsKey(subject)) {
+                return false;
+            }
+            TaskInstance before = originals.get(subject);
+            if (before == null || !before.state().isActive() || before.tryNumber() != subjectTry) {
+                return false;
+            }
+            boolean touched = false;
+            for (String d : dag.downstream(subject.taskId())) {
+                TaskKey k = TaskKey.of(d);
+                if (!changed.containsKey(k) && originals.get(k) != null) {
+                    put(originals.get(k));
+                    touched = true;
+                }
+            }
+            return touched;
         }
 
         /**
@@ -305,6 +333,17 @@ public final class Engine {
                 int held = (t.state().isActive() ? 1 : 0) - (mark.before().isActive() ? 1 : 0);
                 if (spec.pool() != null && held != 0) { // a slot the earlier attempt took with the claim
                     poolDeltas.merge(spec.pool(), held * spec.poolSlots(), Integer::sum);
+                }
+                if (!mark.before().isTerminal() && t.state().isTerminal() && t.state() != TaskState.REMOVED) {
+                    // The earlier attempt ended this one (skipped, upstream_failed): what that did to its own
+                    // downstream instances landed only where they carry our mark too. Those without it get it now.
+                    for (String d : dag.downstream(t.taskId())) {
+                        TaskInstance rec = get(d);
+                        if (!ownMarks.containsKey(rec.key())) {
+                            put(rec.withUpstream(rec.upstream().plus(t.state(), 1)));
+                        }
+                        toEvaluate.add(d);
+                    }
                 }
                 return;
             }
@@ -508,6 +547,15 @@ public final class Engine {
 
         /** Returns a reason when the event changes nothing. */
         private String onTaskEvent(Event.TaskEvent e) {
+            if (orderedWrites && !(e instanceof Event.TimerFired)) {
+                // Downstream first, the event's own instance after: if that one is still at the reported try now,
+                // no decision had committed this try when the downstream items were read, so what they show of it
+                // is either nothing or a mark of its own (never a committed change overwritten by a later mark,
+                // which a late duplicate would count a second time).
+                for (String d : dag.downstream(e.task().taskId())) {
+                    get(d);
+                }
+            }
             TaskInstance ti = get(e.task());
             if (ti == null || !dag.hasTask(e.task().taskId())) {
                 return "unknown task instance " + e.task();
@@ -517,13 +565,6 @@ public final class Engine {
             }
             if (!ti.state().isActive() || ti.tryNumber() != e.tryNumber()) {
                 return stale(e, ti);
-            }
-            if (e instanceof Event.TaskFailed || e instanceof Event.TaskTimedOut) {
-                // A failure may end in a retry, which touches no downstream task: look at them anyway, so a success
-                // of this same try that is half-written there is found (and wins) rather than left behind.
-                for (String d : dag.downstream(ti.taskId())) {
-                    get(d);
-                }
             }
             release(ti);
             if (e instanceof Event.TaskSucceeded s) {

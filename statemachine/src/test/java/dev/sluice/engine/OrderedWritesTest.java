@@ -146,4 +146,90 @@ class OrderedWritesTest {
         assertThat(d.commitLast()).isNull();
         assertThat(d.instances()).allSatisfy(t -> assertThat(t.tentative()).isNull());
     }
+
+    @Test
+    void aCompletionReadsItsDownstreamBeforeItsOwnInstance() {
+        Dag dag = DagBuilder.dag("join").maxActiveTasks(8).task("a", t -> t.command("x"))
+                .task("c", t -> t.command("x")).task("j", t -> t.command("x").upstream("a", "c")).build();
+        Engine engine = new Engine(dag, 25, true);
+        run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(engine, "a");
+        RunView stored = store.view(dag, "r1");
+        List<String> reads = new java.util.ArrayList<>();
+        RunView recording = new RunView() {
+            public DagRun run() {
+                return stored.run();
+            }
+
+            public TaskInstance instance(TaskKey key) {
+                reads.add(key.taskId());
+                return stored.instance(key);
+            }
+
+            public java.util.Iterator<TaskInstance> scheduledInPriorityOrder() {
+                return stored.scheduledInPriorityOrder();
+            }
+
+            public int poolUsed(String pool) {
+                return stored.poolUsed(pool);
+            }
+
+            public int runningRunsOfDag() {
+                return stored.runningRunsOfDag();
+            }
+        };
+        engine.decide(recording, new Event.TaskSucceeded(TaskKey.of("a"), 1, null), T0, random);
+        // A late duplicate that read a before its committed completion and j after a later mark had replaced that
+        // completion's would count it twice; read in this order, a shows the commit whenever j could show the mark.
+        assertThat(reads).startsWith("j", "a");
+    }
+
+    @Test
+    void aRetryRewritesTheDownstreamSoAHalfWrittenSuccessOfTheSameTryCannotOutliveIt() {
+        Dag dag = DagBuilder.dag("chain").task("a", t -> t.command("x").retries(2))
+                .task("b", t -> t.command("x").upstream("a")).build();
+        Engine engine = new Engine(dag, 25, true);
+        run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(engine, "a");
+        Decision retry = decide(engine, new Event.TaskTimedOut(TaskKey.of("a"), 1, "lease expired"));
+        Decision success = decide(engine, new Event.TaskSucceeded(TaskKey.of("a"), 1, null));
+        assertThat(retry.instances()).extracting(TaskInstance::taskId).contains("a", "b");
+        assertThat(retry.instances()).filteredOn(t -> t.taskId().equals("b")).singleElement()
+                .satisfies(b -> assertThat(b.state()).isEqualTo(TaskState.NONE));
+        // The success's marks land between the retry's reads and its write: the retry's write fails...
+        applyAllButLast(success);
+        assertThatThrownBy(() -> store.apply(retry)).isInstanceOf(ConcurrentUpdateException.class);
+        // ...and decided again, it yields to the success, which completes.
+        assertThat(decide(engine, new Event.TaskTimedOut(TaskKey.of("a"), 1, "lease expired")).isNoop()).isTrue();
+        run(engine, new Event.TaskSucceeded(TaskKey.of("a"), 1, null));
+        assertThat(store.instances("r1")).filteredOn(t -> t.taskId().equals("a")).singleElement()
+                .satisfies(a -> assertThat(a.state()).isEqualTo(TaskState.SUCCESS));
+        assertThat(store.instances("r1")).filteredOn(t -> t.taskId().equals("b")).singleElement()
+                .satisfies(b -> assertThat(b.state()).isEqualTo(TaskState.QUEUED));
+    }
+
+    @Test
+    void anInstanceTheInterruptedAttemptEndedStillPassesItsEndToADownstreamItemThatWasNotWritten() {
+        Dag dag = DagBuilder.dag("fan").maxActiveTasks(8).task("a", t -> t.command("x"))
+                .task("b", t -> t.command("x").upstream("a"))
+                .task("c", t -> t.command("x").upstream("a", "b").triggerRule(dev.sluice.model.TriggerRule.ALL_FAILED))
+                .build();
+        Engine engine = new Engine(dag, 25, true);
+        run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(engine, "a");
+        Event failed = new Event.TaskFailed(TaskKey.of("a"), 1, "boom", false);
+        Decision first = decide(engine, failed);
+        assertThat(first.commitLast()).isEqualTo(TaskKey.of("a"));
+        // Only b (upstream_failed, with the mark) landed; c, which b's end also counts in, did not.
+        TaskInstance b = first.instances().stream().filter(t -> t.taskId().equals("b")).findFirst().orElseThrow();
+        assertThat(b.state()).isEqualTo(TaskState.UPSTREAM_FAILED);
+        store.apply(new Decision(null, List.of(b), List.of(), List.of(), List.of(), Map.of()));
+
+        Decision again = run(engine, failed);
+        assertThat(again.dispatches()).extracting(x -> x.task().taskId()).containsExactly("c");
+        TaskInstance c = store.instances("r1").stream().filter(t -> t.taskId().equals("c")).findFirst()
+                .orElseThrow();
+        assertThat(c.state()).isEqualTo(TaskState.QUEUED);
+        assertThat(c.upstream().done()).isEqualTo(2);
+    }
 }

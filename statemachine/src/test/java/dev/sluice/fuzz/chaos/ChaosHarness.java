@@ -95,6 +95,26 @@ public final class ChaosHarness {
     record Exec(Instant start, Instant end) {
     }
 
+    /**
+     * An ordered decision written as the DynamoDB store writes it: one conditional write per item, the completed
+     * instance last, other workers free to read and write in between (whatever the store, so that the embedded
+     * stores' chaos runs meet the same interleavings).
+     */
+    private void applyOrdered(Decision d) {
+        TaskInstance last = null;
+        for (TaskInstance t : d.instances()) {
+            if (t.key().equals(d.commitLast())) {
+                last = t;
+            } else {
+                store.apply(new Decision(null, List.of(t), List.of(), List.of(), List.of(), Map.of()));
+                Thread.yield();
+            }
+        }
+        if (last != null) {
+            store.apply(new Decision(null, List.of(last), List.of(), List.of(), List.of(), Map.of()));
+        }
+    }
+
     /** The coordinator "died" between two steps: the message is not deleted and comes back. */
     private static final class Crash extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -344,7 +364,17 @@ public final class ChaosHarness {
                             + d.commitLast() + " (the other writes landed)");
                     throw new Crash("crashed between the ordered writes");
                 }
-                store.apply(d);
+                if (d.commitLast() != null) {
+                    try {
+                        applyOrdered(d);
+                    } catch (ConcurrentUpdateException lost) {
+                        note(plan.runId(), tag + " " + describe(event) + " -> lost a race in its ordered writes "
+                                + summary(d) + ": " + lost.getMessage());
+                        throw lost;
+                    }
+                } else {
+                    store.apply(d);
+                }
             } catch (ConcurrentUpdateException lost) {
                 count("lost races (decided again)");
                 if (attempt >= MAX_CONFLICT_RETRIES) {
