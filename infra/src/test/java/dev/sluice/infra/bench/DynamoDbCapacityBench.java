@@ -26,8 +26,9 @@ import java.util.Random;
  * dispatches per decision, as the coordinator does) and {@link DynamoDbStateStore}, against the endpoint the ITs use
  * (AWS_ENDPOINT_URL, LocalStack or moto). Every event does what the AWS runtime does: view, decide, apply.
  *
- * <p>Run: {@code mvn -q -B -pl infra test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.sluice.infra.bench.DynamoDbCapacityBench [-Dexec.args="10 1000 10000"]}
+ * <p>Run: {@code bench/dynamodb.sh [widths]} (builds, then runs this main against AWS_ENDPOINT_URL or a moto
+ * server with bench/moto-bench-server.py's speed-ups; see docs/performance.md). Not a test: surefire and failsafe
+ * only pick up *Test and *IT classes.
  *
  * <p>Two figures per row: "reported" is what the endpoint returned for ReturnConsumedCapacity=TOTAL (exact on real
  * DynamoDB; moto returns fixed placeholder values and nothing for transactions), "billed" is computed from the item
@@ -52,8 +53,8 @@ public final class DynamoDbCapacityBench {
         c.s3().createBucket(b -> b.bucket(bucket));
         System.out.printf("endpoint: %s (%s)%n", AwsEndpointExtension.resolve().uri(),
                 AwsEndpointExtension.resolve().source());
-        System.out.printf("%-34s %7s %9s %9s %9s %9s %9s %8s%n", "DAG", "tasks", "attempts", "billedWCU",
-                "billedRCU", "rep.WCU", "rep.RCU", "requests");
+        System.out.printf("%-34s %7s %9s %9s %9s %9s %9s %8s %8s%n", "DAG", "tasks", "attempts", "billedWCU",
+                "billedRCU", "rep.WCU", "rep.RCU", "requests", "wall s");
         List<double[]> perAttempt = new ArrayList<>();
         perAttempt.add(row(c, bucket, "100 tasks: 10 chains of 10", chains(10, 10)));
         for (int n : fanouts) {
@@ -107,6 +108,7 @@ public final class DynamoDbCapacityBench {
         Random random = new Random(1);
         Instant now = Instant.parse("2024-01-01T00:00:00Z");
         String runId = "manual__bench";
+        long started = System.nanoTime();
         CapacityMeter.Units before = store.meter().snapshot();
         ArrayDeque<Dispatch> pending = new ArrayDeque<>();
         int[] ticks = {0};
@@ -129,9 +131,10 @@ public final class DynamoDbCapacityBench {
             throw new AssertionError(name + ": run did not succeed");
         }
         CapacityMeter.Units u = store.meter().snapshot().minus(before);
-        System.out.printf("%-34s %7d %9d %9.2f %9.2f %9.2f %9.2f %8.2f%n", name, dag.tasks().size(), attempts,
+        double wall = (System.nanoTime() - started) / 1e9;
+        System.out.printf("%-34s %7d %9d %9.2f %9.2f %9.2f %9.2f %8.2f %8.1f%n", name, dag.tasks().size(), attempts,
                 u.billedWrite() / attempts, u.billedRead() / attempts, u.reportedWrite() / attempts,
-                u.reportedRead() / attempts, (double) u.requests() / attempts);
+                u.reportedRead() / attempts, (double) u.requests() / attempts, wall);
         final int n = attempts;
         BY_EVENT.forEach((k, v) -> System.out.printf("    %-32s billedWCU %7.2f billedRCU %7.2f requests %7.2f (per attempt)%n",
                 k, v.billedWrite() / n, v.billedRead() / n, (double) v.requests() / n));
