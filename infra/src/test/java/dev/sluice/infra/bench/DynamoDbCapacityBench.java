@@ -37,6 +37,9 @@ import java.util.Random;
 public final class DynamoDbCapacityBench {
     /** Units by event type for the current row, to show where they go. */
     private static final java.util.Map<String, CapacityMeter.Units> BY_EVENT = new java.util.TreeMap<>();
+    /** The most requests one event took in the current row, and which: the event's neighbourhood bounds it. */
+    private static long maxRequests;
+    private static String maxEvent = "";
 
     private DynamoDbCapacityBench() {
     }
@@ -138,7 +141,9 @@ public final class DynamoDbCapacityBench {
         final int n = attempts;
         BY_EVENT.forEach((k, v) -> System.out.printf("    %-32s billedWCU %7.2f billedRCU %7.2f requests %7.2f (per attempt)%n",
                 k, v.billedWrite() / n, v.billedRead() / n, (double) v.requests() / n));
+        System.out.printf("    largest event: %s, %d requests%n", maxEvent, maxRequests);
         BY_EVENT.clear();
+        maxRequests = 0;
         return new double[] {u.billedWrite() / attempts, u.billedRead() / attempts};
     }
 
@@ -147,7 +152,12 @@ public final class DynamoDbCapacityBench {
         CapacityMeter.Units before = store.meter().snapshot();
         Decision d = engine.decide(store.view(engine.dag(), runId), e, now, random);
         store.apply(d);
-        BY_EVENT.merge(e.getClass().getSimpleName(), store.meter().snapshot().minus(before), CapacityMeter.Units::plus);
+        CapacityMeter.Units used = store.meter().snapshot().minus(before);
+        BY_EVENT.merge(e.getClass().getSimpleName(), used, CapacityMeter.Units::plus);
+        if (used.requests() > maxRequests) {
+            maxRequests = used.requests();
+            maxEvent = e.toString();
+        }
         pending.addAll(d.dispatches());
         for (Notification n : d.notifications()) {
             if (n instanceof Notification.MoreReady) {
