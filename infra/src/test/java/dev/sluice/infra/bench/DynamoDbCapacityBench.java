@@ -26,8 +26,9 @@ import java.util.Random;
  * dispatches per decision, as the coordinator does) and {@link DynamoDbStateStore}, against the endpoint the ITs use
  * (AWS_ENDPOINT_URL, LocalStack or moto). Every event does what the AWS runtime does: view, decide, apply.
  *
- * <p>Run: {@code mvn -q -B -pl infra test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.sluice.infra.bench.DynamoDbCapacityBench [-Dexec.args="10 1000 10000"]}
+ * <p>Run: {@code bench/dynamodb.sh [widths]} (builds, then runs this main against AWS_ENDPOINT_URL or a moto
+ * server with bench/moto-bench-server.py's speed-ups; see docs/performance.md). Not a test: surefire and failsafe
+ * only pick up *Test and *IT classes.
  *
  * <p>Two figures per row: "reported" is what the endpoint returned for ReturnConsumedCapacity=TOTAL (exact on real
  * DynamoDB; moto returns fixed placeholder values and nothing for transactions), "billed" is computed from the item
@@ -36,6 +37,9 @@ import java.util.Random;
 public final class DynamoDbCapacityBench {
     /** Units by event type for the current row, to show where they go. */
     private static final java.util.Map<String, CapacityMeter.Units> BY_EVENT = new java.util.TreeMap<>();
+    /** The most requests one event took in the current row, and which: the event's neighbourhood bounds it. */
+    private static long maxRequests;
+    private static String maxEvent = "";
 
     private DynamoDbCapacityBench() {
     }
@@ -52,8 +56,8 @@ public final class DynamoDbCapacityBench {
         c.s3().createBucket(b -> b.bucket(bucket));
         System.out.printf("endpoint: %s (%s)%n", AwsEndpointExtension.resolve().uri(),
                 AwsEndpointExtension.resolve().source());
-        System.out.printf("%-34s %7s %9s %9s %9s %9s %9s %8s%n", "DAG", "tasks", "attempts", "billedWCU",
-                "billedRCU", "rep.WCU", "rep.RCU", "requests");
+        System.out.printf("%-34s %7s %9s %9s %9s %9s %9s %8s %8s%n", "DAG", "tasks", "attempts", "billedWCU",
+                "billedRCU", "rep.WCU", "rep.RCU", "requests", "wall s");
         List<double[]> perAttempt = new ArrayList<>();
         perAttempt.add(row(c, bucket, "100 tasks: 10 chains of 10", chains(10, 10)));
         for (int n : fanouts) {
@@ -107,6 +111,7 @@ public final class DynamoDbCapacityBench {
         Random random = new Random(1);
         Instant now = Instant.parse("2024-01-01T00:00:00Z");
         String runId = "manual__bench";
+        long started = System.nanoTime();
         CapacityMeter.Units before = store.meter().snapshot();
         ArrayDeque<Dispatch> pending = new ArrayDeque<>();
         int[] ticks = {0};
@@ -129,13 +134,16 @@ public final class DynamoDbCapacityBench {
             throw new AssertionError(name + ": run did not succeed");
         }
         CapacityMeter.Units u = store.meter().snapshot().minus(before);
-        System.out.printf("%-34s %7d %9d %9.2f %9.2f %9.2f %9.2f %8.2f%n", name, dag.tasks().size(), attempts,
+        double wall = (System.nanoTime() - started) / 1e9;
+        System.out.printf("%-34s %7d %9d %9.2f %9.2f %9.2f %9.2f %8.2f %8.1f%n", name, dag.tasks().size(), attempts,
                 u.billedWrite() / attempts, u.billedRead() / attempts, u.reportedWrite() / attempts,
-                u.reportedRead() / attempts, (double) u.requests() / attempts);
+                u.reportedRead() / attempts, (double) u.requests() / attempts, wall);
         final int n = attempts;
         BY_EVENT.forEach((k, v) -> System.out.printf("    %-32s billedWCU %7.2f billedRCU %7.2f requests %7.2f (per attempt)%n",
                 k, v.billedWrite() / n, v.billedRead() / n, (double) v.requests() / n));
+        System.out.printf("    largest event: %s, %d requests%n", maxEvent, maxRequests);
         BY_EVENT.clear();
+        maxRequests = 0;
         return new double[] {u.billedWrite() / attempts, u.billedRead() / attempts};
     }
 
@@ -144,7 +152,12 @@ public final class DynamoDbCapacityBench {
         CapacityMeter.Units before = store.meter().snapshot();
         Decision d = engine.decide(store.view(engine.dag(), runId), e, now, random);
         store.apply(d);
-        BY_EVENT.merge(e.getClass().getSimpleName(), store.meter().snapshot().minus(before), CapacityMeter.Units::plus);
+        CapacityMeter.Units used = store.meter().snapshot().minus(before);
+        BY_EVENT.merge(e.getClass().getSimpleName(), used, CapacityMeter.Units::plus);
+        if (used.requests() > maxRequests) {
+            maxRequests = used.requests();
+            maxEvent = e.toString();
+        }
         pending.addAll(d.dispatches());
         for (Notification n : d.notifications()) {
             if (n instanceof Notification.MoreReady) {
