@@ -131,6 +131,11 @@ public final class AwsErrors {
         }
     }
 
+    /** Backs off before asking again for what DynamoDB left unprocessed (attempt 1, 2, ...): full jitter. */
+    public static void pause(int attempt) {
+        sleep(backoff(attempt));
+    }
+
     /** Full jitter: uniform in [0, min(max, base * 2^attempt)). */
     static Duration backoff(int attempt) {
         long cap = Math.min(MAX_DELAY.toMillis(), BASE_DELAY.toMillis() << Math.min(attempt, 20));

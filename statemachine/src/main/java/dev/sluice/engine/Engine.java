@@ -552,7 +552,11 @@ public final class Engine {
                 // no decision had committed this try when the downstream items were read, so what they show of it
                 // is either nothing or a mark of its own (never a committed change overwritten by a later mark,
                 // which a late duplicate would count a second time).
-                for (String d : dag.downstream(e.task().taskId())) {
+                List<String> downstream = dag.downstream(e.task().taskId());
+                if (!freshRun && downstream.size() > 1) {
+                    view.prefetch(downstream.stream().map(TaskKey::of).toList());
+                }
+                for (String d : downstream) {
                     get(d);
                 }
             }

@@ -34,6 +34,13 @@ public interface RunView {
         return outputJson;
     }
 
+    /**
+     * A hint that the engine reads these instances next: a store may read them together (one request instead of one
+     * each). Every read of them after this returns must be at least as new as a read started after it was called.
+     */
+    default void prefetch(java.util.Collection<TaskKey> keys) {
+    }
+
     /** The stored circuit breaker of this name, or null when it was never written (closed). */
     default BreakerState breaker(String name) {
         return null;

@@ -162,6 +162,25 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void prefetchedInstancesReadBackExactlyAndMissingOnesAsNull() {
+        Dag dag = createR1();
+        TaskInstance b = ti("r1", "b", TaskState.QUEUED, 2);
+        store.apply(decision(null, List.of(b)));
+        RunView view = store.view(dag, "r1");
+        List<TaskKey> keys = new java.util.ArrayList<>(List.of(TaskKey.of("a"), TaskKey.of("b"), TaskKey.of("c"),
+                new TaskKey("a", 0)));
+        for (int i = 0; i < 120; i++) { // more than one BatchGetItem request's worth of keys
+            keys.add(new TaskKey("m", i));
+        }
+        view.prefetch(keys);
+        assertThat(view.instance(TaskKey.of("a"))).isEqualTo(ti("r1", "a", TaskState.NONE, 1));
+        assertThat(view.instance(TaskKey.of("b"))).isEqualTo(b);
+        assertThat(view.instance(TaskKey.of("c"))).isEqualTo(ti("r1", "c", TaskState.NONE, 1));
+        assertThat(view.instance(new TaskKey("a", 0))).isNull();
+        assertThat(view.instance(new TaskKey("m", 119))).isNull();
+    }
+
+    @Test
     void secondCreateOfARunIsRejected() {
         createR1();
         assertThatThrownBy(() -> store.apply(decision(newRun("d", "r1", RunState.QUEUED, T0, 1), List.of())))

@@ -42,6 +42,8 @@ import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -147,6 +149,42 @@ public final class DynamoDbStateStore implements StateStore {
         meter.reportedRead(r.consumedCapacity());
         meter.billedRead(r.hasItem() ? Items.size(r.item()) : 0, true);
         return r.hasItem() && !r.item().isEmpty() ? r.item() : null;
+    }
+
+    /**
+     * Reads items by key with BatchGetItem, strongly consistent, retrying the keys DynamoDB leaves unprocessed (it
+     * does so under load) with backoff. Items that do not exist are simply not in the result.
+     */
+    List<Map<String, AttributeValue>> batchGet(String what, List<Map<String, AttributeValue>> keys) {
+        List<Map<String, AttributeValue>> out = new ArrayList<>();
+        List<Map<String, AttributeValue>> pending = keys;
+        for (int round = 0; !pending.isEmpty(); round++) {
+            if (round > 0) {
+                AwsErrors.pause(round);
+            }
+            if (round > 8) {
+                throw new dev.sluice.store.StoreException(what + ": DynamoDB left " + pending.size()
+                        + " keys unprocessed after " + round + " requests", true, null);
+            }
+            KeysAndAttributes request = KeysAndAttributes.builder().keys(pending).consistentRead(true).build();
+            BatchGetItemResponse r = call(what, () -> ddb.batchGetItem(b -> b.requestItems(Map.of(table, request))
+                    .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)));
+            meter.reportedRead(r.hasConsumedCapacity() && !r.consumedCapacity().isEmpty()
+                    ? r.consumedCapacity().get(0) : null);
+            List<Map<String, AttributeValue>> items = r.responses().getOrDefault(table, List.of());
+            KeysAndAttributes left = r.unprocessedKeys().get(table);
+            List<Map<String, AttributeValue>> unprocessed = left == null ? List.of() : left.keys();
+            for (Map<String, AttributeValue> item : items) {
+                meter.billedRead(Items.size(item), true);
+            }
+            // A key asked for and neither returned nor left unprocessed does not exist: billed like a GetItem miss.
+            for (int i = items.size() + unprocessed.size(); i < pending.size(); i++) {
+                meter.billedRead(0, true);
+            }
+            out.addAll(items);
+            pending = unprocessed;
+        }
+        return out;
     }
 
     /** Pages through a query lazily; each page is one request, sized by {@code pageSize} (growing). */
@@ -387,6 +425,9 @@ public final class DynamoDbStateStore implements StateStore {
     }
 
     /** Reads on demand and remembers what it read, so the engine sees one value per key within a decision. */
+    /** BatchGetItem's limit of keys per request. */
+    private static final int BATCH_GET = 100;
+
     private final class LazyView implements RunView {
         private final Dag dag;
         private final String runId;
@@ -421,6 +462,24 @@ public final class DynamoDbStateStore implements StateStore {
             TaskInstance t = item == null ? null : toInstance(item);
             instances.put(key, t);
             return t;
+        }
+
+        /** The instances not read yet, by BatchGetItem (strongly consistent, up to 100 keys a request). */
+        @Override
+        public void prefetch(java.util.Collection<TaskKey> keys) {
+            List<TaskKey> todo = keys.stream().filter(k -> !instances.containsKey(k)).distinct().toList();
+            for (int from = 0; from < todo.size(); from += BATCH_GET) {
+                List<TaskKey> chunk = todo.subList(from, Math.min(todo.size(), from + BATCH_GET));
+                List<Map<String, AttributeValue>> found = batchGet("reading " + chunk.size() + " tasks of run "
+                        + runId, chunk.stream().map(k -> Items.instanceKey(runId, k)).toList());
+                for (TaskKey k : chunk) {
+                    instances.put(k, null);
+                }
+                for (Map<String, AttributeValue> item : found) {
+                    TaskInstance t = toInstance(item);
+                    instances.put(t.key(), t);
+                }
+            }
         }
 
         @Override
