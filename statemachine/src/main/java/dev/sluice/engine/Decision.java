@@ -12,10 +12,13 @@ import java.util.Map;
  * @param instances  changed or created task instances, each with its version already incremented
  * @param poolDeltas slots taken (+) or released (-) per pool, applied with the writes
  * @param breakers   changed circuit breakers, each with its version already incremented (conditional like instances)
- * @param commitLast when not null, the decision may be applied as ordered single writes instead of one atomic write:
+ * @param commitLast when not null, the decision need not be applied in one atomic write:
  *                   every other instance carries a {@link TaskInstance.Tentative} mark naming this instance's try,
- *                   and this instance is written last. Only a decision that changes nothing but instances (no run,
- *                   pools, breakers or timers) gets one. Stores that write atomically may ignore it.
+ *                   and this instance is written last. A decision that changes nothing but instances (no run,
+ *                   pools, breakers or timers) may then be applied as ordered single writes; a larger one (more than
+ *                   {@link Engine#LARGE_DECISION} instances, which may change the run too) may be applied in several
+ *                   atomic steps, this instance with the run and everything else in the last. Stores that write a
+ *                   decision atomically may ignore it.
  */
 public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
                        List<Notification> notifications, Map<String, Integer> poolDeltas,

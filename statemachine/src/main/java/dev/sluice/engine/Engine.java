@@ -106,6 +106,12 @@ public final class Engine {
     }
 
     /** An outcome of the event's own try is already half-written by another kind of report: the first one wins. */
+    /**
+     * Instances in a decision beyond which a store may have to write it in several steps (DynamoDB: 100 items per
+     * transaction, one of them the run): such a completion marks its downstream items like an ordered one.
+     */
+    public static final int LARGE_DECISION = 98;
+
     private static final class OtherOutcomeInFlight extends RuntimeException {
         OtherOutcomeInFlight(String message) {
             super(message, null, false, false);
@@ -207,9 +213,13 @@ public final class Engine {
             boolean write = runChanged || countersMoved();
             redispatchOwnClaims();
             TaskKey commitLast = null;
-            if (orderedWrites && eventSource != null && !write && timers.isEmpty() && changedBreakers.isEmpty()
-                    && poolDeltas.values().stream().allMatch(v -> v == 0) && changed.containsKey(subject)
-                    && changed.size() > 1 && onlySubjectAndItsDownstream()) {
+            boolean small = !write && timers.isEmpty() && changedBreakers.isEmpty()
+                    && poolDeltas.values().stream().allMatch(v -> v == 0);
+            if (orderedWrites && eventSource != null && (small || changed.size() > LARGE_DECISION)
+                    && changed.containsKey(subject) && changed.size() > 1 && onlySubjectAndItsDownstream()) {
+                // Small: written as ordered single writes. Large (a fan-out wider than one DynamoDB transaction):
+                // written in chunks, the completed instance, the run and the claims in the last one. Either way a
+                // replay after a crash in between must recognise what already landed: the marks.
                 commitLast = subject;
                 out = new ArrayList<>();
                 for (TaskInstance t : changed.values()) {

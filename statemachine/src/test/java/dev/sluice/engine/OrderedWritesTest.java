@@ -232,4 +232,38 @@ class OrderedWritesTest {
         assertThat(c.state()).isEqualTo(TaskState.QUEUED);
         assertThat(c.upstream().done()).isEqualTo(2);
     }
+
+    @Test
+    void aFanOutWiderThanATransactionInterruptedBetweenChunksIsCompletedWithoutCountingTwice() {
+        DagBuilder b = DagBuilder.dag("wide").maxActiveTasks(30).task("root", t -> t.command("x"));
+        for (int i = 0; i < 120; i++) {
+            b.task("m" + i, t -> t.command("x").upstream("root"));
+        }
+        Engine engine = new Engine(b.build(), 25, true);
+        run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
+        start(engine, "root");
+        Event done = new Event.TaskSucceeded(TaskKey.of("root"), 1, null);
+        Decision first = decide(engine, done);
+        assertThat(first.commitLast()).isEqualTo(TaskKey.of("root"));
+        assertThat(first.run()).isNotNull();
+        assertThat(first.instances()).filteredOn(t -> !t.taskId().equals("root"))
+                .hasSize(120).allSatisfy(t -> assertThat(t.tentative()).isNotNull());
+        // The first chunk lands (99 downstream items, some of them claimed), then the coordinator dies.
+        store.apply(new Decision(null, first.instances().stream().filter(t -> !t.taskId().equals("root")).limit(99)
+                .toList(), List.of(), List.of(), List.of(), Map.of()));
+
+        Decision again = run(engine, done);
+        List<TaskInstance> all = store.instances("r1");
+        DagRun r = store.run("r1").orElseThrow();
+        assertThat(r.pending()).as("pending").isEqualTo(all.stream()
+                .filter(t -> t.state() != TaskState.NONE && !t.state().isTerminal()).count());
+        assertThat(r.activeTasks()).as("active").isEqualTo(all.stream().filter(t -> t.state().isActive()).count());
+        assertThat(r.waiting()).as("waiting").isEqualTo(all.stream()
+                .filter(t -> t.state() == TaskState.SCHEDULED).count());
+        assertThat(all).filteredOn(t -> t.taskId().startsWith("m")).hasSize(120)
+                .allSatisfy(t -> assertThat(t.upstream().success()).as(t.taskId()).isEqualTo(1));
+        assertThat(again.dispatches()).extracting(x -> x.task().taskId()).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(all.stream().filter(t -> t.state() == TaskState.QUEUED)
+                        .map(TaskInstance::taskId).toList());
+    }
 }

@@ -65,10 +65,13 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * between chunks completes it, and identical version-1 creates are idempotent. Because the run item and every claim
  * come last, a crash between chunks never dispatches anything and never moves the run's counters: for a run being
  * created, the redelivered RunRequested finds no run and re-creates the same instances (idempotently).
- * <b>Known gap:</b> a chunked <i>update</i> decision (a completion whose fan-out exceeds ~99 tasks) interrupted by a
- * process crash leaves some downstream join counters incremented while the finished task is still active; the
- * redelivered completion would count those again. Closing it needs the decision persisted before its first chunk
- * (an intent item replayed by the tick) or an engine that bounds instance writes per decision (see the report).
+ * A completion with a fan-out wider than a transaction comes with {@link Decision#commitLast()}: its downstream
+ * items carry the engine's tentative marks and the completed instance goes in the final chunk, so a redelivered
+ * completion after a crash between chunks recognises what landed and counts nothing twice (see
+ * {@link dev.sluice.engine.TaskInstance.Tentative}).
+ * <b>Known gap:</b> other decisions large enough to be chunked (a tick or a clear that changes more than ~99
+ * instances at once) carry no marks: a crash between their chunks leaves the earlier chunks' items written and the
+ * run item not, which the redelivered event does not reconcile.
  */
 final class DecisionWriter {
     private static final int MAX_ITEMS = TableLayout.MAX_TRANSACTION_ITEMS;
@@ -174,7 +177,7 @@ final class DecisionWriter {
         List<Op> last = new ArrayList<>();
         for (TaskInstance t : d.instances()) {
             Op op = instanceOp(t);
-            if (claimed.contains(t.runId() + "|" + t.key())) {
+            if (claimed.contains(t.runId() + "|" + t.key()) || t.key().equals(d.commitLast())) {
                 last.add(op);
             } else if (t.version() == 1) {
                 creates.add(op);
