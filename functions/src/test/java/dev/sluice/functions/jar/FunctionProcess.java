@@ -26,9 +26,14 @@ public final class FunctionProcess implements AutoCloseable {
     public static final List<String> LAMBDA_JVM_FLAGS = List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC");
 
+    /** The classes a function's JVM gets besides the jar: JDK-only mains (Lambda runtime stand-in, link check). */
+    static final List<String> STAND_IN_CLASSES = List.of(LambdaRuntimeStandIn.class.getSimpleName(),
+            JarLinkCheck.class.getSimpleName());
+
     /**
-     * A folder holding {@link LambdaRuntimeStandIn}'s classes and nothing else (not the rest of test-classes), for
-     * the functions' class path: made under {@code work}, from the folder this class was loaded from.
+     * A folder holding {@link LambdaRuntimeStandIn}'s and {@link JarLinkCheck}'s classes and nothing else (not the
+     * rest of test-classes), for the functions' class path: made under {@code work}, from the folder this class was
+     * loaded from.
      */
     public static Path standInFolder(Path work) {
         try {
@@ -39,15 +44,13 @@ public final class FunctionProcess implements AutoCloseable {
             Path to = root.resolve(pkg);
             Files.createDirectories(to);
             try (var files = Files.list(classes.resolve(pkg))) {
-                for (Path f : files.filter(f -> f.getFileName().toString().startsWith(
-                        LambdaRuntimeStandIn.class.getSimpleName())).toList()) {
+                for (Path f : files.filter(f -> isStandIn(f.getFileName().toString())).toList()) {
                     Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             try (var all = Files.walk(root)) {
                 List<String> names = all.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).toList();
-                if (names.isEmpty() || !names.stream().allMatch(n -> n.startsWith(
-                        LambdaRuntimeStandIn.class.getSimpleName()))) {
+                if (names.isEmpty() || !names.stream().allMatch(FunctionProcess::isStandIn)) {
                     throw new IllegalStateException(root + " must hold the stand-in's classes only: " + names);
                 }
             }
@@ -57,6 +60,10 @@ public final class FunctionProcess implements AutoCloseable {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static boolean isStandIn(String fileName) {
+        return STAND_IN_CLASSES.stream().anyMatch(c -> fileName.equals(c + ".class") || fileName.startsWith(c + "$"));
     }
 
     /** What the stand-in reported for one event. */

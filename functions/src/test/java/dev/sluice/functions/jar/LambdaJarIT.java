@@ -160,10 +160,41 @@ class LambdaJarIT {
         assertThat(missing).as("classes named in the jar's service lists but not in the jar").isEmpty();
     }
 
+    @Test
+    @Order(2)
+    void everyClassOfTheJarLinksAsItDoesInTheShadedJarBeforeShrinking() throws Exception {
+        Path shaded = Path.of("target/sluice-functions-all.jar");
+        assertThat(shaded).as("the shaded jar ProGuard reads").exists();
+        Map<String, String> before = linkFailures(shaded);
+        Map<String, String> after = linkFailures(JAR);
+        Map<String, String> introduced = new TreeMap<>(after);
+        introduced.keySet().removeAll(before.keySet());
+        assertThat(introduced).as("classes that link in the shaded jar but not in %s", JAR).isEmpty();
+    }
+
+    /** Class -> error, for each class of {@code jar} that does not link in a JVM with only that jar. */
+    static Map<String, String> linkFailures(Path jar) throws IOException, InterruptedException {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:off",
+                "-cp", FunctionProcess.standInFolder(WORK) + java.io.File.pathSeparator + jar.toAbsolutePath(),
+                JarLinkCheck.class.getName(), jar.toAbsolutePath().toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertThat(p.waitFor()).as("%s", lines).isZero();
+        assertThat(lines).as("the check's output").anyMatch(l -> l.startsWith("CHECKED "));
+        Map<String, String> failures = new TreeMap<>();
+        lines.stream().filter(l -> l.startsWith("FAIL ")).forEach(l -> {
+            String rest = l.substring("FAIL ".length());
+            failures.put(rest.substring(0, rest.indexOf(' ')), rest.substring(rest.indexOf(' ') + 1));
+        });
+        System.err.println("[lambda-jar] " + jar + ": " + lines.get(lines.size() - 1) + ", " + failures.size()
+                + " do not link (absent optional dependencies)");
+        return failures;
+    }
+
     // ------------------------------------------------------------------ task functions (the warehouse example)
 
     @Test
-    @Order(2)
+    @Order(3)
     void everyTaskFunctionOfTheTemplateRunsTheWarehouseExample() {
         String runId = "data_warehouse_pipeline.manual__jar";
         String trigger = "{\"type\":\"trigger\",\"dagId\":\"data_warehouse_pipeline\",\"runId\":\"" + runId + "\"}";
@@ -214,7 +245,7 @@ class LambdaJarIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void theCommandRunnerRunsTemplatedCommandsOffloadsOutputsAndInvokesFunctions() throws Exception {
         String runId = "jar_commands.manual__jar";
         send("{\"type\":\"trigger\",\"dagId\":\"jar_commands\",\"runId\":\"" + runId + "\"}");
@@ -274,7 +305,7 @@ class LambdaJarIT {
             """;
 
     @Test
-    @Order(4)
+    @Order(5)
     void theCoordinatorStartsRunsFromS3EventsInBothShapesAndFromTheTick() {
         FunctionProcess coordinator = function("CoordinatorFunction");
         clients.s3().putObject(b -> b.bucket(bucket).key("landing/a.csv"), RequestBody.fromString("a"));
