@@ -119,6 +119,8 @@ class LambdaJarIT {
         String warehouse = Files.readString(Path.of("../examples/warehouse.yaml"))
                 .replace("schedule: \"0 2 * * *\"\n", "")   // only the test's own trigger starts a run
                 .replace("simulate_ms: 20", "simulate_ms: 1, work_dir: \"" + tmp.resolve("warehouse") + "\"");
+        assertThat(warehouse).as("examples/warehouse.yaml, edited for the test").doesNotContain("schedule:")
+                .contains("simulate_ms: 1,");
         putDag("warehouse.yaml", warehouse);
         putDag("jar_commands.yaml", COMMANDS_DAG);
         putDag("jar_landing.yaml", LANDING_DAG.replace("BUCKET", bucket));
