@@ -2,9 +2,10 @@
 #
 # SAM runs `make build-<LogicalId>` once per function, with ARTIFACTS_DIR set, in the repo root
 # (samconfig.toml sets build_in_source; without it SAM would copy the whole tree per function).
-# All functions share one artifact, the functions module's shaded jar (it includes the engine, the AWS
-# adapters and the example task classes), so Maven runs at most once per `sam build`: the staged copy
-# below is a file target that is rebuilt only when a source or pom is newer than it.
+# All functions share one artifact, the functions module's Lambda jar (shaded, then shrunk by ProGuard as
+# functions/lambda-jar.pro says; it includes the engine, the AWS adapters and the example task classes), so
+# Maven runs at most once per `sam build`: the staged copy below is a file target that is rebuilt only when
+# a source, a pom or the ProGuard configuration is newer than it.
 #
 # Lambda's java21 runtime puts lib/*.jar of the deployment package on the classpath.
 
@@ -13,7 +14,7 @@ MVN_FLAGS  ?= -q -B
 JAR        := functions/target/sluice-functions.jar
 STAGED_JAR := target/sam/sluice-functions.jar
 MODULES    := statemachine examples infra functions
-SOURCES    := pom.xml $(wildcard $(addsuffix /pom.xml,$(MODULES))) \
+SOURCES    := pom.xml $(wildcard $(addsuffix /pom.xml,$(MODULES))) functions/lambda-jar.pro \
               $(shell find $(addsuffix /src/main,$(MODULES)) -type f 2>/dev/null)
 
 # Logical ids of template.yaml's functions. scripts/check-template.sh fails if this list and the template differ.

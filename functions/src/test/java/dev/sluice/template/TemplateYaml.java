@@ -17,13 +17,13 @@ import java.nio.file.Path;
  * {@code !Sub ...} becomes {@code {"Fn::Sub": ...}} and so on. A plain YAML mapper would either reject the tags or
  * silently drop them; walking the parser's events keeps them.
  */
-final class TemplateYaml {
+public final class TemplateYaml {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private TemplateYaml() {
     }
 
-    static JsonNode read(Path file) {
+    public static JsonNode read(Path file) {
         try (YAMLParser parser = new YAMLFactory().createParser(file.toFile())) {
             if (parser.nextToken() == null) {
                 throw new IllegalArgumentException(file + " is empty");
