@@ -4,8 +4,8 @@
 # (samconfig.toml sets build_in_source; without it SAM would copy the whole tree per function).
 # All functions share one artifact, the functions module's Lambda jar (shaded, then shrunk by ProGuard as
 # functions/lambda-jar.pro says; it includes the engine, the AWS adapters and the example task classes), so
-# Maven runs at most once per `sam build`: the staged copy below is a file target that is rebuilt only when
-# a source, a pom or the ProGuard configuration is newer than it.
+# Maven runs at most once per `sam build`, and not at all when the jar is newer than every source, pom and the
+# ProGuard configuration (as right after `mvn verify`).
 #
 # Lambda's java21 runtime puts lib/*.jar of the deployment package on the classpath.
 
@@ -31,8 +31,11 @@ $(addprefix build-,$(FUNCTIONS)): $(STAGED_JAR)
 	cp -p $(STAGED_JAR) "$(ARTIFACTS_DIR)/lib/sluice-functions.jar"   # -p: identical zips, uploaded once
 
 # maven.test.skip (not just skipTests): the Lambda artifact must not depend on test sources compiling.
-$(STAGED_JAR): $(SOURCES)
+# A jar that Maven already built from the current sources (say by `mvn verify`) is staged as it is.
+$(JAR): $(SOURCES)
 	$(MVN) $(MVN_FLAGS) -pl functions -am package -Dmaven.test.skip=true
+
+$(STAGED_JAR): $(JAR)
 	mkdir -p $(dir $@)
 	cp $(JAR) $@.tmp && mv $@.tmp $@
 

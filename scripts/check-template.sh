@@ -65,7 +65,7 @@ if [ "$template_functions" != "$make_functions" ]; then
 fi
 done_step
 
-step "sam build (no Docker; Maven runs once through the Makefile)"
+step "sam build (no Docker; the Makefile runs Maven only if the jar is older than the sources)"
 "$sam_bin/sam" build --build-in-source --build-dir "$build_dir" --template-file template.yaml >"$root/target/sam-build.log" 2>&1 \
   || { tail -50 "$root/target/sam-build.log" >&2; echo "sam build failed; full log: target/sam-build.log" >&2; exit 1; }
 done_step
