@@ -131,7 +131,7 @@ class LocalRuntimeIT {
 
     private int count(String task) throws IOException {
         Path f = dir.resolve("counts").resolve(task);
-        return Files.exists(f) ? (int) Files.readAllLines(f).size() : 0;
+        return Files.exists(f) ? Files.readAllLines(f).size() : 0;
     }
 
     private void waitFor(String task, int n, long timeoutMs) throws Exception {
