@@ -20,14 +20,23 @@ final class BreakersCommand extends CliCommand {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: list or reset");
     }
 
-    @Command(name = "list", description = "Every breaker with its state, consecutive failures and when it opened.")
+    /** The local workspace's store, or a deployment's DynamoDB table when one is named. */
+    static StateStore open(dev.sluice.cli.dev.DevOptions aws) {
+        return aws.namesStore() ? aws.openStore() : Workspace.current().openStore();
+    }
+
+    @Command(name = "list", description = {"Every breaker with its state, consecutive failures and when it opened.",
+            "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
     static final class ListBreakers extends CliCommand {
+        @picocli.CommandLine.Mixin
+        dev.sluice.cli.dev.DevOptions aws = new dev.sluice.cli.dev.DevOptions();
+
         @Option(names = "--json", description = "A JSON array on stdout.")
         boolean json;
 
         @Override
         protected int run() {
-            try (StateStore store = Workspace.current().openStore()) {
+            try (StateStore store = open(aws)) {
                 List<BreakerState> all = store.breakers();
                 if (json) {
                     ArrayNode arr = Json.MAPPER.createArrayNode();
@@ -57,14 +66,18 @@ final class BreakersCommand extends CliCommand {
         }
     }
 
-    @Command(name = "reset", description = "Close a breaker by hand, so deferred tasks run at their next check.")
+    @Command(name = "reset", description = {"Close a breaker by hand, so deferred tasks run at their next check.",
+            "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
     static final class Reset extends CliCommand {
+        @picocli.CommandLine.Mixin
+        dev.sluice.cli.dev.DevOptions aws = new dev.sluice.cli.dev.DevOptions();
+
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         @Override
         protected int run() {
-            try (StateStore store = Workspace.current().openStore()) {
+            try (StateStore store = open(aws)) {
                 if (!store.resetBreaker(name)) {
                     List<String> names = store.breakers().stream().map(BreakerState::name).toList();
                     throw CliException.invalid("no circuit breaker " + name + dev.sluice.model.Names.hint(name, names));

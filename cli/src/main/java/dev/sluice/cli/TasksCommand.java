@@ -109,6 +109,12 @@ final class TasksCommand extends CliCommand {
         protected int run() throws Exception {
             if (aws.remote()) {
                 // A deployment: the coordinator applies the clear and schedules the tasks again at once.
+                try (StateStore store = aws.openStore()) {
+                    if (store.run(runId).isEmpty()) {
+                        throw CliException.invalid("no run " + runId + " in the deployment's table; list runs with "
+                                + "'./sluice dev runs'");
+                    }
+                }
                 aws.send(new dev.sluice.functions.message.CoordinatorMessage.Clear(runId, taskIds, downstream));
                 out().println("sent clear of " + String.join(", ", taskIds) + (downstream ? " (and downstream)" : "")
                         + " in " + runId + " to the coordinator; follow it with './sluice dev runs " + runId + "'");

@@ -35,7 +35,7 @@ public final class DevCommand extends CliCommand {
     @Mixin
     DevOptions where = new DevOptions();
 
-    @Option(names = "--create", description = "Create the table, bucket and queue if they are missing.")
+    @Option(names = "--create", description = "Create the table, bucket, queue and its dead-letter queue if missing.")
     boolean create;
 
     @Option(names = "--dags", paramLabel = "DIR", description = "Upload the DAG files of DIR to s3://BUCKET/dags/ first.")
@@ -50,8 +50,18 @@ public final class DevCommand extends CliCommand {
     @Override
     protected int run() throws Exception {
         AwsClients clients = where.clients();
+        if (pollers < 1) {
+            throw CliException.invalid("--pollers must be at least 1, got " + pollers);
+        }
         String queueUrl = create ? DevResources.ensure(clients, where.table(), where.bucket(), where.queue(), 30)
                 : where.queueUrl(clients);
+        if (create) {
+            String dlq = DevResources.ensureDeadLetterQueue(clients, queueUrl);
+            if (dlq != null) {
+                out().println("dead-letter queue " + dlq + " (after " + DevResources.MAX_RECEIVE_COUNT
+                        + " failed receives; see 'sluice dlq list')");
+            }
+        }
         Env.Config config = where.config(queueUrl);
         if (dags != null) {
             upload(clients, config, dags);
@@ -67,7 +77,8 @@ public final class DevCommand extends CliCommand {
         Runtime.getRuntime().addShutdownHook(hook);
         out().println("sluice dev: table " + config.table() + ", bucket " + config.bucket() + ", queue " + queueUrl
                 + (where.endpoint() == null ? "" : ", endpoint " + where.endpoint())
-                + "; ticking every " + tick + "; Ctrl-C to stop");
+                + (tick.isZero() ? "; no ticks ('sluice dev tick' sends one)" : "; ticking every " + tickInterval)
+                + "; Ctrl-C to stop");
         out().flush();
         host.start();
         stopped.await();
@@ -122,8 +133,10 @@ public final class DevCommand extends CliCommand {
 
         @Override
         protected int run() {
-            AwsClients clients = where.clients();
-            DynamoDbStateStore store = DynamoDbStateStore.create(clients.dynamoDb(), where.table());
+            if (limit < 1) {
+                throw CliException.invalid("--limit must be at least 1, got " + limit);
+            }
+            DynamoDbStateStore store = where.openStore();
             if (runId == null) {
                 List<DagRun> runs = store.runs(dag, limit);
                 out().printf("%-50s %-10s %-22s %s%n", "RUN", "STATE", "LOGICAL DATE", "DAG");
@@ -136,9 +149,10 @@ public final class DevCommand extends CliCommand {
             DagRun r = store.run(runId).orElseThrow(() -> CliException.invalid("no run " + runId + " in table "
                     + where.table()));
             out().println(r.runId() + "  " + r.state().airflowName() + "  dag " + r.dagId() + "  logical "
-                    + r.logicalDate() + "  started " + r.startedAt() + "  ended " + r.endedAt());
+                    + r.logicalDate() + "  started " + (r.startedAt() == null ? "-" : r.startedAt())
+                    + (r.endedAt() == null ? "" : "  ended " + r.endedAt()));
             for (TaskInstance t : store.instances(runId)) {
-                out().printf("  %-40s %-16s try %d/%d%s%n", t.taskId() + (t.mapIndex() >= 0 ? "[" + t.mapIndex() + "]"
+                out().printf("  %-40s %-18s try %d/%d%s%n", t.taskId() + (t.mapIndex() >= 0 ? "[" + t.mapIndex() + "]"
                         : ""), t.state().airflowName(), t.tryNumber(), t.maxTries(),
                         t.error() == null ? "" : "  " + t.error());
             }

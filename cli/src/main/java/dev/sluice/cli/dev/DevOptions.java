@@ -44,6 +44,27 @@ public final class DevOptions {
         return stack != null || queue != null || endpoint != null;
     }
 
+    /** True when the user named a deployment's store: --stack, --endpoint, --queue or --table. */
+    public boolean namesStore() {
+        return remote() || table != null;
+    }
+
+    /**
+     * The deployment's DynamoDB store (--table, the stack's TableName, SLUICE_TABLE, else sluice-dev); fails clearly
+     * when the table does not exist.
+     */
+    public dev.sluice.infra.store.DynamoDbStateStore openStore() {
+        AwsClients clients = clients();
+        String t = table();
+        try {
+            clients.dynamoDb().describeTable(b -> b.tableName(t));
+        } catch (software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException e) {
+            throw CliException.invalid("no DynamoDB table " + t + " at " + (endpoint() == null ? "AWS" : endpoint())
+                    + " (name it with --table or --stack, or create it with 'sluice dev --create')");
+        }
+        return dev.sluice.infra.store.DynamoDbStateStore.create(clients.dynamoDb(), t);
+    }
+
     /** Sends one message to the deployment's coordinator queue. */
     public void send(dev.sluice.functions.message.CoordinatorMessage message) {
         AwsClients clients = clients();
@@ -82,7 +103,23 @@ public final class DevOptions {
         if (e != null && System.getenv("AWS_ACCESS_KEY_ID") == null) {
             creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")); // emulators
         }
-        return AwsClients.create(Region.of(r), e == null || e.isBlank() ? null : URI.create(e), creds);
+        return AwsClients.create(Region.of(r), e == null || e.isBlank() ? null : endpointUri(e), creds);
+    }
+
+    /** An endpoint given by --endpoint or AWS_ENDPOINT_URL, checked: an http(s) URL with a host. */
+    public static URI endpointUri(String endpoint) {
+        URI u;
+        try {
+            u = new URI(endpoint.strip());
+        } catch (java.net.URISyntaxException e) {
+            u = null;
+        }
+        if (u == null || u.getScheme() == null || u.getHost() == null
+                || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))) {
+            throw CliException.invalid("endpoint '" + endpoint + "' (--endpoint or " + AwsClients.ENDPOINT_ENV
+                    + ") is not an http(s) URL with a host, such as http://127.0.0.1:5000");
+        }
+        return u;
     }
 
     /** The queue URL; fails clearly when the queue does not exist (and {@code create} is off). */

@@ -11,11 +11,11 @@ import software.amazon.awssdk.services.cloudformation.model.Output;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 
 /** Reads a deployed stack's outputs (template.yaml: TableName, QueueUrl, BucketName, AlertTopicArn, ...). */
-final class StackOutputs {
+public final class StackOutputs {
     private StackOutputs() {
     }
 
-    static Map<String, String> read(AwsClients clients, String stackName) {
+    public static Map<String, String> read(AwsClients clients, String stackName) {
         var builder = CloudFormationClient.builder().region(clients.region()).credentialsProvider(clients.credentials())
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
         if (clients.endpoint() != null) {

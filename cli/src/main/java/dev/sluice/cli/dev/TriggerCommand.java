@@ -34,15 +34,24 @@ public final class TriggerCommand extends CliCommand {
 
     @Override
     protected int run() {
+        String bad = dev.sluice.model.Names.checkId("DAG id", dagId);
+        if (bad != null) {
+            throw CliException.invalid(bad);
+        }
         if (conf != null) {
             Object parsed;
             try {
-                parsed = Json.toJava(conf);
-            } catch (IllegalArgumentException e) {
-                throw CliException.invalid("--conf is not JSON: " + e.getMessage());
+                parsed = Json.MAPPER.readTree(conf);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                String why = e.getOriginalMessage();
+                int cut = why.indexOf(" (start marker");
+                why = (cut > 0 ? why.substring(0, cut) : why).lines().findFirst().orElse("");
+                throw CliException.invalid("--conf is not valid JSON: " + why
+                        + (e.getLocation() == null ? "" : " (column " + e.getLocation().getColumnNr() + ")"));
             }
-            if (!(parsed instanceof java.util.Map)) {
-                throw CliException.invalid("--conf must be a JSON object, got " + conf);
+            if (!(parsed instanceof com.fasterxml.jackson.databind.node.ObjectNode)) {
+                throw CliException.invalid("--conf must be a JSON object such as '{\"full_refresh\": true}', got '"
+                        + conf + "'");
             }
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -51,9 +60,47 @@ public final class TriggerCommand extends CliCommand {
             throw CliException.invalid("--run-id '" + id + "' may use only " + RunIds.VALID.pattern());
         }
         AwsClients clients = where.clients();
-        new SqsCoordinatorQueue(clients.sqs(), where.queueUrl(clients))
+        String queueUrl = where.queueUrl(clients);
+        checkDeployed(clients, where.config(queueUrl));
+        new SqsCoordinatorQueue(clients.sqs(), queueUrl)
                 .send(new CoordinatorMessage.Trigger(dagId, conf, id, now), Duration.ZERO);
         out().println(id);
         return ExitCodes.OK;
+    }
+
+    /**
+     * Refuses a DAG that is not among the deployed DAG files, when every file there loads; otherwise (a file that
+     * does not load, or a listing that fails) warns and lets the coordinator decide.
+     */
+    private void checkDeployed(AwsClients clients, dev.sluice.functions.Env.Config config) {
+        String where = "s3://" + config.bucket() + "/" + config.dagsPrefix();
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        int unloadable = 0;
+        try {
+            var source = new dev.sluice.functions.dags.S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix());
+            for (var e : source.list()) {
+                var r = dev.sluice.spec.DagLoader.loadString(source.read(e), source.location(e));
+                if (r.dag() == null) {
+                    unloadable++;
+                } else {
+                    ids.add(r.dag().dagId());
+                }
+            }
+        } catch (RuntimeException e) {
+            err().println("warning: cannot list the DAGs in " + where + " (" + e.getMessage()
+                    + "); sending the trigger anyway");
+            return;
+        }
+        if (ids.contains(dagId)) {
+            return;
+        }
+        if (unloadable > 0) {
+            err().println("warning: no DAG " + dagId + " among the DAGs that load from " + where + " (" + unloadable
+                    + " file(s) there do not load); sending the trigger anyway");
+            return;
+        }
+        throw CliException.invalid("no DAG " + dagId + " in " + where + (ids.isEmpty() ? " (no DAG files there; "
+                + "upload them with 'sluice dev --dags DIR' or deploy them)"
+                : dev.sluice.model.Names.hint(dagId, ids) + " (deployed: " + String.join(", ", ids) + ")"));
     }
 }

@@ -52,6 +52,7 @@ public final class DlqCommand extends CliCommand {
 
         @Override
         protected int run() {
+            DlqOptions.requirePositive(max);
             try (AwsClients clients = where.clients()) {
                 String url = DlqOptions.url(clients, where.dlq(), "dead-letter queue");
                 List<Message> all = peek(clients.sqs(), url, max);
@@ -101,9 +102,10 @@ public final class DlqCommand extends CliCommand {
 
         @Override
         protected int run() {
+            DlqOptions.requirePositive(max);
             try (AwsClients clients = where.clients()) {
                 String from = DlqOptions.url(clients, where.dlq(), "dead-letter queue");
-                String target = DlqOptions.url(clients, DlqOptions.coordinatorQueue(to), "coordinator queue");
+                String target = DlqOptions.url(clients, where.coordinatorQueue(to), "coordinator queue");
                 SqsClient sqs = clients.sqs();
                 int moved = 0;
                 while (moved < max) {

@@ -14,7 +14,8 @@ import software.amazon.awssdk.regions.Region;
 /**
  * Where the coordinator's dead-letter queue is. Names follow {@code sluice dev}: the coordinator queue is
  * SLUICE_QUEUE_URL, else {@code sluice-dev-coordinator}, and its DLQ is SLUICE_DLQ_URL, else the coordinator
- * queue's name with {@code -dlq} appended. On AWS, pass the stack outputs CoordinatorDeadLetterQueueUrl and QueueUrl.
+ * queue's name with {@code -dlq} appended (as {@code sluice dev --create} makes it). On AWS, {@code --stack NAME} reads
+ * the stack outputs CoordinatorDeadLetterQueueUrl and QueueUrl.
  */
 public final class DlqOptions {
     /** The DLQ of the coordinator queue, when not given. */
@@ -32,6 +33,26 @@ public final class DlqOptions {
             description = "The dead-letter queue (default " + DLQ_ENV + ", else <coordinator queue>-dlq).")
     String dlq;
 
+    @Option(names = "--stack", paramLabel = "NAME",
+            description = "A deployed Sluice stack: the queues come from its outputs (CoordinatorDeadLetterQueueUrl, "
+                    + "QueueUrl) unless given as flags.")
+    String stack;
+
+    private java.util.Map<String, String> stackOutputs;
+
+    private java.util.Map<String, String> stackOutputs() {
+        if (stackOutputs == null) {
+            if (stack == null) {
+                stackOutputs = java.util.Map.of();
+            } else {
+                try (AwsClients c = clients()) {
+                    stackOutputs = dev.sluice.cli.dev.StackOutputs.read(c, stack);
+                }
+            }
+        }
+        return stackOutputs;
+    }
+
     AwsClients clients() {
         String r = first(region, System.getenv(AwsClients.REGION_ENV), AwsClients.DEFAULT_REGION.id());
         String e = first(endpoint, System.getenv(AwsClients.ENDPOINT_ENV));
@@ -39,16 +60,26 @@ public final class DlqOptions {
         if (e != null && System.getenv("AWS_ACCESS_KEY_ID") == null) {
             creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")); // emulators
         }
-        return AwsClients.create(Region.of(r), e == null ? null : URI.create(e), creds);
+        return AwsClients.create(Region.of(r), e == null ? null : dev.sluice.cli.dev.DevOptions.endpointUri(e), creds);
     }
 
-    static String coordinatorQueue(String given) {
-        return first(given, System.getenv(Env.QUEUE_URL), DEFAULT_QUEUE);
+    static void requirePositive(int max) {
+        if (max < 1) {
+            throw CliException.invalid("--max must be at least 1, got " + max);
+        }
+    }
+
+    String coordinatorQueue(String given) {
+        return first(given, stackOutputs().get("QueueUrl"), System.getenv(Env.QUEUE_URL), DEFAULT_QUEUE);
     }
 
     String dlq() {
         if (dlq != null && !dlq.isBlank()) {
             return dlq;
+        }
+        String fromStack = stackOutputs().get("CoordinatorDeadLetterQueueUrl");
+        if (fromStack != null) {
+            return fromStack;
         }
         String env = System.getenv(DLQ_ENV);
         if (env != null && !env.isBlank()) {

@@ -50,6 +50,33 @@ class StackOutputsIT {
     }
 
     @Test
+    void dlqListFindsTheDeadLetterQueueThroughTheStack() {
+        String template = """
+                {"Resources": {
+                   "Dlq": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "stack-it-dlq"}}},
+                 "Outputs": {"TableName": {"Value": "stack-it-dlq-table"}, "BucketName": {"Value": "stack-it-dlq-data"},
+                             "QueueUrl": {"Value": "stack-it-dlq-coordinator"},
+                             "CoordinatorDeadLetterQueueUrl": {"Value": {"Ref": "Dlq"}}}}""";
+        var clients = options(null).clients();
+        try (CloudFormationClient cfn = CloudFormationClient.builder().region(clients.region())
+                .credentialsProvider(clients.credentials()).endpointOverride(AWS.endpoint())
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            cfn.createStack(r -> r.stackName("sluice-it-dlq").templateBody(template));
+        }
+        String dlq = clients.sqs().getQueueUrl(b -> b.queueName("stack-it-dlq")).queueUrl();
+        clients.sqs().sendMessage(b -> b.queueUrl(dlq).messageBody("{\"type\":\"poison-from-stack-it\"}"));
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new dev.sluice.cli.Main());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute("dlq", "list", "--json", "--stack", "sluice-it-dlq", "--endpoint",
+                AWS.endpoint().toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("poison-from-stack-it");
+    }
+
+    @Test
     void aMissingStackIsAClearError() {
         assertThatThrownBy(() -> options("no-such-stack").table())
                 .isInstanceOf(CliException.class).hasMessageContaining("no-such-stack");

@@ -7,7 +7,10 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
-/** Creates (if missing) what a deployment's template would: the table, the bucket and the coordinator queue. */
+/**
+ * Creates (if missing) what a deployment's template would: the table, the bucket, the coordinator queue and (by
+ * {@link #ensureDeadLetterQueue}) its dead-letter queue.
+ */
 public final class DevResources {
     private DevResources() {
     }
@@ -32,6 +35,32 @@ public final class DevResources {
         return queueUrl(clients, queueName).orElseGet(() -> clients.sqs().createQueue(b -> b.queueName(queueName)
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
                         Integer.toString(visibilityTimeoutSeconds)))).queueUrl());
+    }
+
+    /** Receives after which a coordinator message goes to the dead-letter queue, as in template.yaml. */
+    public static final int MAX_RECEIVE_COUNT = 5;
+
+    /**
+     * Gives the coordinator queue a dead-letter queue, {@code <queue name>-dlq}, as template.yaml does, unless it
+     * has one already: a message that fails {@value #MAX_RECEIVE_COUNT} times moves there ({@code sluice dlq list})
+     * instead of coming back forever. Returns the dead-letter queue's URL, or null when the queue already had a
+     * redrive policy.
+     */
+    public static String ensureDeadLetterQueue(AwsClients clients, String queueUrl) {
+        Map<QueueAttributeName, String> attrs = clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.REDRIVE_POLICY)).attributes();
+        if (attrs.get(QueueAttributeName.REDRIVE_POLICY) != null) {
+            return null;
+        }
+        String name = queueUrl.substring(queueUrl.lastIndexOf('/') + 1) + "-dlq";
+        String dlqUrl = queueUrl(clients, name).orElseGet(() -> clients.sqs().createQueue(b -> b.queueName(name)
+                .attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600"))).queueUrl());
+        String arn = clients.sqs().getQueueAttributes(b -> b.queueUrl(dlqUrl)
+                .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+        String policy = "{\"deadLetterTargetArn\":\"" + arn + "\",\"maxReceiveCount\":" + MAX_RECEIVE_COUNT + "}";
+        clients.sqs().setQueueAttributes(b -> b.queueUrl(queueUrl)
+                .attributes(Map.of(QueueAttributeName.REDRIVE_POLICY, policy)));
+        return dlqUrl;
     }
 
     /** The URL of a queue given by name or URL, if it exists. */
