@@ -66,7 +66,8 @@ final class BreakersCommand extends CliCommand {
         }
     }
 
-    @Command(name = "reset", description = {"Close a breaker by hand: new tries run at once; tasks it already deferred run at their recheck.",
+    @Command(name = "reset", description = {
+            "Close a breaker by hand: new tries run at once; tasks it already deferred run at their recheck.",
             "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
     static final class Reset extends CliCommand {
         @picocli.CommandLine.Mixin
