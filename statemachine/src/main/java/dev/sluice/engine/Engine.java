@@ -500,7 +500,7 @@ public final class Engine {
                 }
             }
             put(ti.withState(TaskState.UP_FOR_RESCHEDULE).withResult(null, "circuit breaker " + cb.name() + " is "
-                    + b.status().airflowName()).withNextAttemptAt(retryAt));
+                    + b.status().airflowName() + "; next check at " + retryAt).withNextAttemptAt(retryAt));
             timers.add(new Timer(run.runId(), ti.key(), ti.tryNumber(), retryAt, Timer.Kind.RESCHEDULE));
             return false;
         }

@@ -42,7 +42,8 @@ class CircuitBreakerTest {
         TaskInstance c2 = d.instance("r1", "call2");
         assertThat(c2.state()).isEqualTo(TaskState.UP_FOR_RESCHEDULE);
         assertThat(c2.tryNumber()).isZero();
-        assertThat(c2.error()).contains("circuit breaker salesforce is open");
+        assertThat(c2.error()).contains("circuit breaker salesforce is open; next check at ")
+                .endsWith(String.valueOf(c2.nextAttemptAt()));
     }
 
     @Test
