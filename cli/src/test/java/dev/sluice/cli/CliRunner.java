@@ -7,14 +7,14 @@ import java.nio.file.Path;
 import picocli.CommandLine;
 
 /** Runs {@code sluice} in-process with captured output, the way the tests use it. */
-final class CliRunner {
-    record Result(int exitCode, String out, String err) {
+public final class CliRunner {
+    public record Result(int exitCode, String out, String err) {
     }
 
     private CliRunner() {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new Main());

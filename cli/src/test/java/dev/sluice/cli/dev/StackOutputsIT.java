@@ -65,15 +65,10 @@ class StackOutputsIT {
         }
         String dlq = clients.sqs().getQueueUrl(b -> b.queueName("stack-it-dlq")).queueUrl();
         clients.sqs().sendMessage(b -> b.queueUrl(dlq).messageBody("{\"type\":\"poison-from-stack-it\"}"));
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine cl = new picocli.CommandLine(new dev.sluice.cli.Main());
-        cl.setOut(new java.io.PrintWriter(out, true));
-        cl.setErr(new java.io.PrintWriter(err, true));
-        int code = cl.execute("dlq", "list", "--json", "--stack", "sluice-it-dlq", "--endpoint",
-                AWS.endpoint().toString());
-        assertThat(code).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("poison-from-stack-it");
+        dev.sluice.cli.CliRunner.Result r = dev.sluice.cli.CliRunner.run("dlq", "list", "--json", "--stack",
+                "sluice-it-dlq", "--endpoint", AWS.endpoint().toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("poison-from-stack-it");
     }
 
     @Test

@@ -2,14 +2,12 @@ package dev.sluice.cli.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.cli.Main;
+import dev.sluice.cli.CliRunner;
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.Decision;
 import dev.sluice.functions.devhost.DevResources;
 import dev.sluice.infra.AwsClients;
 import dev.sluice.infra.store.DynamoDbStateStore;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +15,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -66,34 +63,35 @@ class DeploymentCommandsIT {
 
     @Test
     void triggerSendsAKnownDagsRunAndRefusesWhatTheCoordinatorWouldReject() {
-        Result ok = sluice(at("trigger", "nightly", "--conf", "{\"full_refresh\": true}", "--run-id", "nightly.t1"));
-        assertThat(ok.code).as(ok.err).isZero();
-        assertThat(ok.out.strip()).isEqualTo("nightly.t1");
+        CliRunner.Result ok = sluice(at("trigger", "nightly", "--conf", "{\"full_refresh\": true}", "--run-id",
+                "nightly.t1"));
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertThat(ok.out().strip()).isEqualTo("nightly.t1");
         List<Message> sent = clients.sqs().receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)
                 .visibilityTimeout(0)).messages();
         assertThat(sent).anySatisfy(m -> assertThat(m.body()).contains("\"nightly\"", "nightly.t1", "full_refresh"));
 
-        Result unknown = sluice(at("trigger", "nightlly"));
-        assertThat(unknown.code).isEqualTo(2);
-        assertThat(unknown.err).contains("no DAG nightlly in s3://" + bucket + "/dags/", "did you mean 'nightly'")
+        CliRunner.Result unknown = sluice(at("trigger", "nightlly"));
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no DAG nightlly in s3://" + bucket + "/dags/", "did you mean 'nightly'")
                 .doesNotContain("Exception");
 
-        Result badJson = sluice(at("trigger", "nightly", "--conf", "{\"full_refresh\": true"));
-        assertThat(badJson.code).isEqualTo(2);
-        assertThat(badJson.err).startsWith("error: --conf is not valid JSON").doesNotContain("Source");
-        assertThat(badJson.err.strip().lines()).hasSize(1);
+        CliRunner.Result badJson = sluice(at("trigger", "nightly", "--conf", "{\"full_refresh\": true"));
+        assertThat(badJson.exitCode()).isEqualTo(2);
+        assertThat(badJson.err()).startsWith("error: --conf is not valid JSON").doesNotContain("Source");
+        assertThat(badJson.err().strip().lines()).hasSize(1);
 
-        Result empty = sluice(at("trigger", "nightly", "--conf", ""));
-        assertThat(empty.code).isEqualTo(2);
-        assertThat(empty.err).contains("--conf must be a JSON object", "got ''");
+        CliRunner.Result empty = sluice(at("trigger", "nightly", "--conf", ""));
+        assertThat(empty.exitCode()).isEqualTo(2);
+        assertThat(empty.err()).contains("--conf must be a JSON object", "got ''");
 
-        Result badId = sluice(at("trigger", "bad id/.."));
-        assertThat(badId.code).isEqualTo(2);
-        assertThat(badId.err).contains("DAG id 'bad id/..'").doesNotContain("--run-id");
+        CliRunner.Result badId = sluice(at("trigger", "bad id/.."));
+        assertThat(badId.exitCode()).isEqualTo(2);
+        assertThat(badId.err()).contains("DAG id 'bad id/..'").doesNotContain("--run-id");
 
-        Result notUrl = sluice("trigger", "nightly", "--endpoint", "notaurl");
-        assertThat(notUrl.code).isEqualTo(2);
-        assertThat(notUrl.err).contains("endpoint 'notaurl'", "is not an http(s) URL")
+        CliRunner.Result notUrl = sluice("trigger", "nightly", "--endpoint", "notaurl");
+        assertThat(notUrl.exitCode()).isEqualTo(2);
+        assertThat(notUrl.err()).contains("endpoint 'notaurl'", "is not an http(s) URL")
                 .doesNotContain("NullPointerException");
     }
 
@@ -104,39 +102,39 @@ class DeploymentCommandsIT {
                 List.of(new BreakerState("salesforce", BreakerState.Status.OPEN, 5,
                         Instant.parse("2026-01-01T00:00:00Z"), null, 1))));
 
-        Result list = sluice(at("breakers", "list"));
-        assertThat(list.code).as(list.err).isZero();
-        assertThat(list.out).contains("salesforce", "open", "2026-01-01T00:00:00Z");
+        CliRunner.Result list = sluice(at("breakers", "list"));
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out()).contains("salesforce", "open", "2026-01-01T00:00:00Z");
 
-        Result reset = sluice(at("breakers", "reset", "salesforc"));
-        assertThat(reset.code).isEqualTo(2);
-        assertThat(reset.err).contains("no circuit breaker salesforc", "did you mean 'salesforce'");
+        CliRunner.Result reset = sluice(at("breakers", "reset", "salesforc"));
+        assertThat(reset.exitCode()).isEqualTo(2);
+        assertThat(reset.err()).contains("no circuit breaker salesforc", "did you mean 'salesforce'");
 
-        Result closed = sluice(at("breakers", "reset", "salesforce"));
-        assertThat(closed.code).as(closed.err).isZero();
+        CliRunner.Result closed = sluice(at("breakers", "reset", "salesforce"));
+        assertThat(closed.exitCode()).as(closed.err()).isZero();
         assertThat(store.breakers()).singleElement()
                 .satisfies(b -> assertThat(b.status()).isEqualTo(BreakerState.Status.CLOSED));
 
-        Result noTable = sluice("breakers", "list", "--endpoint", EmulatorEndpoint.get().toString(), "--table",
-                "no-such-table-" + suffix);
-        assertThat(noTable.code).isEqualTo(2);
-        assertThat(noTable.err).contains("no DynamoDB table no-such-table-" + suffix, "sluice dev --create")
+        CliRunner.Result noTable = sluice("breakers", "list", "--endpoint", EmulatorEndpoint.get().toString(),
+                "--table", "no-such-table-" + suffix);
+        assertThat(noTable.exitCode()).isEqualTo(2);
+        assertThat(noTable.err()).contains("no DynamoDB table no-such-table-" + suffix, "sluice dev --create")
                 .doesNotContain("Exception");
     }
 
     @Test
     void remoteClearOfAnUnknownRunIsRefusedAndCountsAreChecked() {
-        Result clear = sluice(at("tasks", "clear", "nightly.never", "a"));
-        assertThat(clear.code).isEqualTo(2);
-        assertThat(clear.err).contains("no run nightly.never", "sluice dev runs");
+        CliRunner.Result clear = sluice(at("tasks", "clear", "nightly.never", "a"));
+        assertThat(clear.exitCode()).isEqualTo(2);
+        assertThat(clear.err()).contains("no run nightly.never", "sluice dev runs");
 
-        Result limit = sluice(at("dev", "runs", "--limit", "0"));
-        assertThat(limit.code).isEqualTo(2);
-        assertThat(limit.err).contains("--limit must be at least 1");
+        CliRunner.Result limit = sluice(at("dev", "runs", "--limit", "0"));
+        assertThat(limit.exitCode()).isEqualTo(2);
+        assertThat(limit.err()).contains("--limit must be at least 1");
 
-        Result max = sluice("dlq", "list", "--max", "0", "--endpoint", EmulatorEndpoint.get().toString());
-        assertThat(max.code).isEqualTo(2);
-        assertThat(max.err).contains("--max must be at least 1");
+        CliRunner.Result max = sluice("dlq", "list", "--max", "0", "--endpoint", EmulatorEndpoint.get().toString());
+        assertThat(max.exitCode()).isEqualTo(2);
+        assertThat(max.err()).contains("--max must be at least 1");
     }
 
     @Test
@@ -156,16 +154,7 @@ class DeploymentCommandsIT {
                 .satisfies(m -> assertThat(m.body()).contains("nonsense"));
     }
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result sluice(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRunner.Result sluice(String... args) {
+        return CliRunner.run(args);
     }
 }

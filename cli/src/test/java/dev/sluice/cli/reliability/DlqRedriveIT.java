@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import dev.sluice.cli.Main;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.functions.Coordinator;
 import dev.sluice.functions.Env;
@@ -24,8 +23,6 @@ import dev.sluice.state.TaskState;
 import dev.sluice.store.StateStore;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,7 +32,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -148,13 +144,8 @@ class DlqRedriveIT {
     }
 
     private static String sluice(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        assertThat(code).as("sluice %s: %s", String.join(" ", args), err).isZero();
-        return out.toString();
+        dev.sluice.cli.CliRunner.Result r = dev.sluice.cli.CliRunner.run(args);
+        assertThat(r.exitCode()).as("sluice %s: %s", String.join(" ", args), r.err()).isZero();
+        return r.out();
     }
 }
