@@ -4,7 +4,6 @@ import dev.sluice.cli.CliException;
 import dev.sluice.functions.Env;
 import dev.sluice.functions.devhost.DevResources;
 import dev.sluice.infra.AwsClients;
-import java.net.URI;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
