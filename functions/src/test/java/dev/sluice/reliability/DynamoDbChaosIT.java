@@ -164,6 +164,7 @@ class DynamoDbChaosIT {
         return DynamoDbClient.builder().region(AwsEndpointExtension.REGION).endpointOverride(endpoint)
                 .credentialsProvider(credentials()).httpClient(UrlConnectionHttpClient.builder().build())
                 .overrideConfiguration(c -> {
+                    c.retryStrategy(dev.sluice.infra.AwsRetries.standard());
                     for (ExecutionInterceptor i : interceptors) {
                         c.addExecutionInterceptor(i);
                     }

@@ -16,8 +16,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 /**
- * Faults injected into the real DynamoDB client, below the store adapter: a share of API calls fail before they
- * are sent with the SDK's own ThrottlingException or ProvisionedThroughputExceededException (what DynamoDB returns
+ * Faults injected into the real DynamoDB client, below the store adapter: a share of API call attempts fail before
+ * they are sent with the SDK's own ThrottlingException or ProvisionedThroughputExceededException (what DynamoDB returns
  * when it throttles), and a share of writes succeed and then lose their response (the caller sees an
  * SdkClientException and cannot tell whether the write happened). No mock: the adapter sees what the SDK throws.
  */
@@ -38,9 +38,14 @@ final class SdkThrottler implements ExecutionInterceptor {
 
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-        SplittableRandom r = new SplittableRandom(seed + calls.incrementAndGet() * 0x9E3779B97F4A7C15L);
-        rolls.set(r);
-        if (r.nextDouble() < throttleRate) {
+        rolls.set(new SplittableRandom(seed + calls.incrementAndGet() * 0x9E3779B97F4A7C15L));
+    }
+
+    /** Per attempt, inside the SDK's retry loop: the client's retry strategy (AwsRetries) sees the throttle. */
+    @Override
+    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+        SplittableRandom r = rolls.get();
+        if (r != null && r.nextDouble() < throttleRate) {
             int n = throttled.incrementAndGet();
             String op = context.request().getClass().getSimpleName().replace("Request", "");
             if (n % 2 == 0) {

@@ -19,7 +19,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * SDK clients for one region and endpoint, each built once on first use and shared (they are thread-safe).
- * All of them use the light {@link UrlConnectionHttpClient}; no Netty or Apache client is on the classpath.
+ * All of them use the light {@link UrlConnectionHttpClient}; no Netty or Apache client is on the classpath, and all
+ * of them retry as {@link AwsRetries#standard()} says (the one place where AWS calls are retried).
  *
  * <p>{@link #fromEnvironment()} reads {@code AWS_REGION} (default us-east-1) and {@code AWS_ENDPOINT_URL} (LocalStack,
  * moto server; unset for real AWS). With an endpoint set, S3 uses path-style addressing and computes/validates
@@ -50,14 +51,16 @@ public final class AwsClients implements AutoCloseable {
         this.credentials = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         this.http = http != null ? http : UrlConnectionHttpClient.builder().build();
         this.dynamo = new Lazy<>(() -> {
-            var b = DynamoDbClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
+            var b = DynamoDbClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
             return b.build();
         });
         this.s3 = new Lazy<>(() -> {
-            var b = S3Client.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
+            var b = S3Client.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint).forcePathStyle(true)
                         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -66,21 +69,24 @@ public final class AwsClients implements AutoCloseable {
             return b.build();
         });
         this.sqs = new Lazy<>(() -> {
-            var b = SqsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
+            var b = SqsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
             return b.build();
         });
         this.lambda = new Lazy<>(() -> {
-            var b = LambdaClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
+            var b = LambdaClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
             return b.build();
         });
         this.sns = new Lazy<>(() -> {
-            var b = SnsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http);
+            var b = SnsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }

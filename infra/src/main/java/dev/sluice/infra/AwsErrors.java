@@ -5,7 +5,6 @@ import dev.sluice.store.StoreException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -17,7 +16,7 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
 /**
  * The adapter boundary for AWS errors: every SDK exception leaves infra as a {@link StoreException} (or
  * {@link ConcurrentUpdateException}, or {@link DispatchException}) that says whether trying again may help.
- * Throttling is retried here first, with capped exponential backoff and full jitter.
+ * Calls are retried by the SDK clients themselves ({@link AwsRetries}); what reaches here has used its attempts.
  */
 public final class AwsErrors {
     /** Error codes (and transaction cancellation codes) that mean "slow down and try again". */
@@ -27,10 +26,6 @@ public final class AwsErrors {
             "TransactionConflictException", "TransactionConflict", "TransactionInProgressException",
             "TooManyRequestsException", "RequestThrottled", "SlowDown", "LimitExceededException");
 
-    /** How often {@link #withRetry} tries a throttled call, in total. */
-    public static final int MAX_ATTEMPTS = 6;
-    private static final Duration BASE_DELAY = Duration.ofMillis(25);
-    private static final Duration MAX_DELAY = Duration.ofSeconds(2);
 
     private AwsErrors() {
     }
@@ -114,23 +109,6 @@ public final class AwsErrors {
         return new DispatchException(what + ": " + e.getMessage(), false, e);
     }
 
-    /**
-     * Runs {@code call}, retrying while it is throttled ({@link #MAX_ATTEMPTS} tries in all). Any other error, and
-     * the last throttling error, is thrown unchanged for the caller to translate.
-     */
-    public static <T> T withRetry(Supplier<T> call) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return call.get();
-            } catch (SdkException e) {
-                if (attempt >= MAX_ATTEMPTS || !isThrottling(e)) {
-                    throw e;
-                }
-                sleep(backoff(attempt));
-            }
-        }
-    }
-
     /** Backs off before asking again for what DynamoDB left unprocessed (attempt 1, 2, ...): full jitter. */
     public static void pause(int attempt) {
         sleep(backoff(attempt));
@@ -138,7 +116,7 @@ public final class AwsErrors {
 
     /** Full jitter: uniform in [0, min(max, base * 2^attempt)). */
     static Duration backoff(int attempt) {
-        long cap = Math.min(MAX_DELAY.toMillis(), BASE_DELAY.toMillis() << Math.min(attempt, 20));
+        long cap = Math.min(AwsRetries.MAX_DELAY.toMillis(), AwsRetries.BASE_DELAY.toMillis() << Math.min(attempt, 20));
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(Math.max(1, cap)));
     }
 

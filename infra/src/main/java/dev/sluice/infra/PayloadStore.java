@@ -64,8 +64,8 @@ public final class PayloadStore {
     /** Writes {@code text} to {@code key} and returns its {@code s3://} URI. */
     public String put(String key, String text) {
         try {
-            AwsErrors.withRetry(() -> s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/json"),
-                    RequestBody.fromBytes(text.getBytes(StandardCharsets.UTF_8))));
+            s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/json"),
+                    RequestBody.fromBytes(text.getBytes(StandardCharsets.UTF_8)));
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("storing payload s3://" + bucket + "/" + key, e);
         }
@@ -81,7 +81,7 @@ public final class PayloadStore {
         String b = u.getHost();
         String k = u.getRawPath().substring(1);
         try {
-            return AwsErrors.withRetry(() -> s3.getObjectAsBytes(r -> r.bucket(b).key(k))).asUtf8String();
+            return s3.getObjectAsBytes(r -> r.bucket(b).key(k)).asUtf8String();
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("loading payload " + s3Uri, e);
         }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.store.ConcurrentUpdateException;
 import dev.sluice.store.StoreException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -87,32 +86,5 @@ class AwsErrorsTest {
                                 .errorMessage("Function not found").build()).build());
         assertThat(bad.isRetryable()).isFalse();
         assertThat(bad.getMessage()).contains("invoking f", "Function not found");
-    }
-
-    @Test
-    void throttledCallsAreRetriedThenSurface() {
-        AtomicInteger calls = new AtomicInteger();
-        String ok = AwsErrors.withRetry(() -> {
-            if (calls.incrementAndGet() < 3) {
-                throw ProvisionedThroughputExceededException.builder().message("slow").build();
-            }
-            return "ok";
-        });
-        assertThat(ok).isEqualTo("ok");
-        assertThat(calls).hasValue(3);
-
-        calls.set(0);
-        assertThatThrownBy(() -> AwsErrors.withRetry(() -> {
-            calls.incrementAndGet();
-            throw ProvisionedThroughputExceededException.builder().message("slow").build();
-        })).isInstanceOf(ProvisionedThroughputExceededException.class);
-        assertThat(calls).hasValue(AwsErrors.MAX_ATTEMPTS);
-
-        calls.set(0);
-        assertThatThrownBy(() -> AwsErrors.withRetry(() -> {
-            calls.incrementAndGet();
-            throw ConditionalCheckFailedException.builder().message("no").build();
-        })).isInstanceOf(ConditionalCheckFailedException.class);
-        assertThat(calls).hasValue(1);
     }
 }

@@ -29,8 +29,8 @@ public final class SnsAlertSink implements AlertSink {
         put(attributes, "dag_id", alert.dagId());
         put(attributes, "state", alert.state());
         try {
-            AwsErrors.withRetry(() -> sns.get().publish(b -> b.topicArn(topicArn).subject(alert.subject())
-                    .message(alert.body()).messageAttributes(attributes)));
+            sns.get().publish(b -> b.topicArn(topicArn).subject(alert.subject())
+                    .message(alert.body()).messageAttributes(attributes));
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("publishing to " + topicArn, e);
         }

@@ -42,7 +42,7 @@ public final class S3DagSource implements DagSource {
     @Override
     public String read(Entry entry) {
         try {
-            return AwsErrors.withRetry(() -> s3.getObjectAsBytes(b -> b.bucket(bucket).key(entry.name())))
+            return s3.getObjectAsBytes(b -> b.bucket(bucket).key(entry.name()))
                     .asUtf8String();
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("reading " + location(entry), e);

@@ -21,8 +21,8 @@ public final class LambdaInvoker implements Dispatcher {
     public void invoke(String function, String payloadJson) {
         InvokeResponse r;
         try {
-            r = AwsErrors.withRetry(() -> lambda.invoke(b -> b.functionName(function)
-                    .invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String(payloadJson))));
+            r = lambda.invoke(b -> b.functionName(function)
+                    .invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String(payloadJson)));
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("invoking " + function, e);
         }

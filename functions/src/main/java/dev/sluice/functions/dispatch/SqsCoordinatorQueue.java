@@ -23,8 +23,8 @@ public final class SqsCoordinatorQueue implements CoordinatorQueue {
         String body = Messages.write(message);
         int seconds = delaySeconds(delay);
         try {
-            AwsErrors.withRetry(() -> sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)
-                    .delaySeconds(seconds)));
+            sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)
+                    .delaySeconds(seconds));
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("sending a " + body.length() + "-byte message to " + queueUrl, e);
         }

@@ -41,8 +41,8 @@ public final class LambdaDispatcher {
         String sent = body;
         InvokeResponse r;
         try {
-            r = AwsErrors.withRetry(() -> lambda.invoke(b -> b.functionName(function)
-                    .invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String(sent))));
+            r = lambda.invoke(b -> b.functionName(function)
+                    .invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String(sent)));
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("invoking " + function + " for " + runId + "/" + task + " try "
                     + tryNumber, e);

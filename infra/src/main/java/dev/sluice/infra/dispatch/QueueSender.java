@@ -42,8 +42,8 @@ public final class QueueSender {
     public String send(String queueUrl, String body, Duration delay) {
         int seconds = delaySeconds(delay);
         try {
-            return AwsErrors.withRetry(() -> sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)
-                    .delaySeconds(seconds))).messageId();
+            return sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)
+                    .delaySeconds(seconds)).messageId();
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("sending a message to " + queueUrl, e);
         }
@@ -63,7 +63,7 @@ public final class QueueSender {
             }
             SendMessageBatchResponse r;
             try {
-                r = AwsErrors.withRetry(() -> sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries)));
+                r = sqs.sendMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
             } catch (SdkException e) {
                 throw AwsErrors.translateDispatch("sending " + entries.size() + " messages to " + queueUrl, e);
             }

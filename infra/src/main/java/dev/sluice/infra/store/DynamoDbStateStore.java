@@ -134,10 +134,10 @@ public final class DynamoDbStateStore implements StateStore {
 
     // ---------------------------------------------------------------- calls
 
-    /** Runs an SDK call with throttling retries, translating failures. */
+    /** Runs an SDK call (the client retries it, see AwsRetries), translating failures. */
     <T> T call(String what, Supplier<T> call) {
         try {
-            return AwsErrors.withRetry(call);
+            return call.get();
         } catch (SdkException e) {
             throw AwsErrors.translateStore(what, table, e);
         }
@@ -615,11 +615,11 @@ public final class DynamoDbStateStore implements StateStore {
         Map<String, AttributeValue> item = Items.key(TableLayout.EVENT_PREFIX + eventId, TableLayout.EVENT_SK);
         item.put(TableLayout.TTL, n(now.plus(ttl).getEpochSecond()));
         try {
-            AwsErrors.withRetry(() -> ddb.putItem(b -> b.tableName(table).item(item)
+            ddb.putItem(b -> b.tableName(table).item(item)
                     // TTL deletion lags; an expired item counts as absent.
                     .conditionExpression("attribute_not_exists(#pk) OR #ttl < :now")
                     .expressionAttributeNames(Map.of("#pk", PK, "#ttl", TableLayout.TTL))
-                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond())))));
+                    .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()))));
             return true;
         } catch (SdkException e) {
             if (AwsErrors.isConditionFailure(e)) {

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Store faults for the embedded stores, which have no SDK to inject into: a share of requests are throttled, and a
  * share of {@link StateStore#apply} calls commit and then fail anyway (a response lost after the write: the caller
  * cannot tell whether it happened). A throttled request is retried here up to {@link #ATTEMPTS} times, as the
- * DynamoDB adapter does ({@code AwsErrors.withRetry}); only a call throttled on every attempt fails, with the
- * retryable {@link StoreException} that adapter throws. The DynamoDB harness injects the same faults as real SDK
+ * DynamoDB adapter's SDK client does ({@code AwsRetries.standard()}); only a call throttled on every attempt fails,
+ * with the retryable {@link StoreException} that adapter throws. The DynamoDB harness injects the same faults as real SDK
  * exceptions instead.
  */
 public final class ThrottlingStore {
