@@ -1,9 +1,7 @@
 package dev.sluice.cli.exec;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.sluice.api.NonRetryableTaskException;
-import dev.sluice.api.SkipTask;
 import dev.sluice.api.Task;
+import dev.sluice.engine.HandlerOutcome;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
 import java.util.concurrent.CompletableFuture;
@@ -61,25 +59,19 @@ final class HandlerRunner {
         }
     }
 
+    /** Runs the handler and reports what it came to, as {@link HandlerOutcome} classifies it for every runtime. */
     private static Outcome call(Task task, LogFileContext context, AttemptLog log) {
-        Object value;
-        try {
-            value = task.run(context);
-        } catch (SkipTask e) {
-            return new Outcome.Skipped(e.getMessage());
-        } catch (NonRetryableTaskException e) {
-            log.stackTrace(e);
-            return new Outcome.Failed(message(e), false);
-        } catch (Throwable e) {
-            log.stackTrace(e);
-            return new Outcome.Failed(message(e), true);
+        HandlerOutcome o = HandlerOutcome.of(task, context);
+        if (o instanceof HandlerOutcome.Succeeded s) {
+            return new Outcome.Succeeded(s.outputJson());
+        } else if (o instanceof HandlerOutcome.Skipped s) {
+            return new Outcome.Skipped(s.reason());
         }
-        try {
-            return new Outcome.Succeeded(JsonOutput.fromValue(value));
-        } catch (JsonProcessingException | RuntimeException e) {
-            return new Outcome.Failed("the handler's return value cannot be written as JSON ("
-                    + value.getClass().getName() + "): " + e.getMessage(), false);
+        HandlerOutcome.Failed f = (HandlerOutcome.Failed) o;
+        if (f.cause() != null) {
+            log.stackTrace(f.cause());
         }
+        return new Outcome.Failed(f.error(), f.retryable());
     }
 
     private Task instantiate(String className) throws HandlerException {
@@ -110,11 +102,6 @@ final class HandlerRunner {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new HandlerException("handler class " + className + " could not be created: " + cause);
         }
-    }
-
-    private static String message(Throwable e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getName() : e.getClass().getSimpleName() + ": " + m;
     }
 
     private static String describe(Outcome o) {

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Turns what a task produced into the JSON text stored as its output (Airflow's XCom return value). */
+/**
+ * Turns what a command printed into the JSON text stored as its output (Airflow's XCom return value); a handler's
+ * return value is written by {@link dev.sluice.engine.HandlerOutcome}.
+ */
 final class JsonOutput {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -27,11 +30,6 @@ final class JsonOutput {
         } catch (JsonProcessingException e) {
             return write(trimmed);
         }
-    }
-
-    /** A handler's return value; a String becomes a JSON string. */
-    static String fromValue(Object value) throws JsonProcessingException {
-        return value == null ? null : MAPPER.writeValueAsString(value);
     }
 
     private static String write(String s) {

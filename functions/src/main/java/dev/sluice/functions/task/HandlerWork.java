@@ -1,11 +1,8 @@
 package dev.sluice.functions.task;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.sluice.api.NonRetryableTaskException;
-import dev.sluice.api.SkipTask;
 import dev.sluice.api.Task;
 import dev.sluice.api.TaskContext;
-import dev.sluice.engine.Json;
+import dev.sluice.engine.HandlerOutcome;
 import dev.sluice.functions.message.TaskInvocation;
 import dev.sluice.functions.message.TaskResult;
 import dev.sluice.functions.obs.JsonLog;
@@ -18,7 +15,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a {@link Task} class, a fresh instance per try, on its own thread so the timeout can be enforced.
- * SkipTask -> skipped; NonRetryableTaskException -> failed for good; any other exception -> failed, retryable.
+ * What the task returned or threw is classified by {@link HandlerOutcome}, as in the local runtime.
  *
  * @param hostedClass the class this function hosts (SLUICE_TASK_CLASS), or null to run the class the invocation names
  */
@@ -56,25 +53,19 @@ public record HandlerWork(String hostedClass) implements TaskWork {
         }
     }
 
+    /** Runs the handler and reports what it came to, as {@link HandlerOutcome} classifies it for every runtime. */
     private static TaskResult call(Task task, TaskContext ctx, JsonLog log) {
-        Object value;
-        try {
-            value = task.run(ctx);
-        } catch (SkipTask e) {
-            return new TaskResult.Skipped(e.getMessage());
-        } catch (NonRetryableTaskException e) {
-            log.error("task_exception", "error", message(e), "retryable", false);
-            return new TaskResult.Failed(message(e), false);
-        } catch (Throwable e) {
-            log.error("task_exception", "error", message(e), "retryable", true);
-            return new TaskResult.Failed(message(e), true);
+        HandlerOutcome o = HandlerOutcome.of(task, ctx);
+        if (o instanceof HandlerOutcome.Succeeded s) {
+            return new TaskResult.Succeeded(s.outputJson());
+        } else if (o instanceof HandlerOutcome.Skipped s) {
+            return new TaskResult.Skipped(s.reason());
         }
-        try {
-            return new TaskResult.Succeeded(value == null ? null : Json.MAPPER.writeValueAsString(value));
-        } catch (JsonProcessingException | RuntimeException e) {
-            return new TaskResult.Failed("the task's return value cannot be written as JSON ("
-                    + value.getClass().getName() + "): " + e.getMessage(), false);
+        HandlerOutcome.Failed f = (HandlerOutcome.Failed) o;
+        if (f.cause() != null) {
+            log.error("task_exception", "error", f.error(), "retryable", f.retryable());
         }
+        return new TaskResult.Failed(f.error(), f.retryable());
     }
 
     static Task instantiate(String className) {
@@ -97,10 +88,5 @@ public record HandlerWork(String hostedClass) implements TaskWork {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IllegalArgumentException("handler class " + className + " could not be created: " + cause);
         }
-    }
-
-    private static String message(Throwable e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getName() : e.getClass().getSimpleName() + ": " + m;
     }
 }
