@@ -10,6 +10,7 @@ import dev.sluice.functions.task.FunctionWork;
 import dev.sluice.functions.task.TaskRuntime;
 import dev.sluice.functions.task.TaskWork;
 import dev.sluice.infra.AwsClients;
+import dev.sluice.model.TaskKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,10 +40,13 @@ public final class CommandRunnerHandler implements RequestStreamHandler {
         this.runtime = runtime;
         CommandWork command = new CommandWork();
         FunctionWork function = new FunctionWork(functions);
-        this.work = (inv, ctx, timeout, log) -> switch (inv.kind()) {
-            case "command" -> command.run(inv, ctx, timeout, log);
-            case "function" -> function.run(inv, ctx, timeout, log);
-            default -> new TaskResult.Failed("the command runner cannot run '" + inv.kind() + "' tasks ("
+        this.work = (inv, ctx, timeout, log) -> {
+            if (inv.kind() instanceof TaskKind.Command) {
+                return command.run(inv, ctx, timeout, log);
+            } else if (inv.kind() instanceof TaskKind.Function) {
+                return function.run(inv, ctx, timeout, log);
+            }
+            return new TaskResult.Failed("the command runner cannot run '" + inv.kindName() + "' tasks ("
                     + inv.target() + ")", false);
         };
     }

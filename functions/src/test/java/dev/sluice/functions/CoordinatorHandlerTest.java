@@ -8,6 +8,7 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Json;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
+import dev.sluice.model.TaskKind;
 import dev.sluice.functions.message.CoordinatorMessage;
 import dev.sluice.functions.message.Messages;
 import dev.sluice.functions.message.TaskRef;
@@ -99,7 +100,7 @@ class CoordinatorHandlerTest {
             assertThat(i.invocation().maxTries()).isEqualTo(3);
             assertThat(i.invocation().nextRetryDelaySeconds()).isEqualTo(30L);
             assertThat(i.invocation().ds()).isEqualTo("2024-03-05");
-            assertThat(i.invocation().kind()).isEqualTo("handler");
+            assertThat(i.invocation().kind()).isEqualTo(new TaskKind.Handler("com.example.Load"));
             assertThat(i.invocation().target()).isEqualTo("com.example.Load");
         });
     }
@@ -213,7 +214,7 @@ class CoordinatorHandlerTest {
         assertThat(t.dispatcher.invocations).hasSize(2);
         var report = t.dispatcher.invocations.get(1).invocation();
         assertThat(report.task().taskId()).isEqualTo("report");
-        assertThat(report.kind()).isEqualTo("command");
+        assertThat(report.kindName()).isEqualTo("command");
         assertThat(report.target()).isEqualTo("echo raw/2024-03-05/data_0001.parquet");
         assertThat(Json.toJava(report.upstreamOutputsJson())).isEqualTo(Map.of("load", Map.of("rows", 3)));
         TaskInstance ti = t.store.view(t.registry.pinned("lake", load.dagVersion()), load.runId())

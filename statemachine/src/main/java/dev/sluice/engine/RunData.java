@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /** What a task sees of its run, the same for every runtime: the run's conf and its upstream outputs. */
 public final class RunData {
@@ -25,8 +26,12 @@ public final class RunData {
     /**
      * Outputs of the direct upstream tasks by task id, parsed from JSON; a mapped upstream gives the list of its
      * instances' outputs in map-index order.
+     *
+     * @param load turns an output as stored into the JSON to parse: the identity keeps offloaded outputs as their
+     *             references, a loader ({@link RunView#loadOutput}) brings their values back
      */
-    public static Map<String, Object> upstreamOutputs(TaskSpec spec, Function<TaskKey, TaskInstance> instances) {
+    public static Map<String, Object> upstreamOutputs(TaskSpec spec, Function<TaskKey, TaskInstance> instances,
+                                                      UnaryOperator<String> load) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (String u : spec.upstream()) {
             TaskInstance p = instances.apply(TaskKey.of(u));
@@ -37,13 +42,17 @@ public final class RunData {
                 List<Object> list = new ArrayList<>();
                 for (int i = 0; i < p.mapCount(); i++) {
                     TaskInstance c = instances.apply(new TaskKey(u, i));
-                    list.add(c == null ? null : Json.toJava(c.outputJson()));
+                    list.add(c == null ? null : output(c, load));
                 }
                 out.put(u, list);
             } else {
-                out.put(u, Json.toJava(p.outputJson()));
+                out.put(u, output(p, load));
             }
         }
         return out;
+    }
+
+    private static Object output(TaskInstance i, UnaryOperator<String> load) {
+        return i.outputJson() == null ? null : Json.toJava(load.apply(i.outputJson()));
     }
 }

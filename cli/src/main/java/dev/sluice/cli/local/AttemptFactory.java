@@ -4,22 +4,20 @@ import dev.sluice.api.TaskContext;
 import dev.sluice.cli.exec.Attempt;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Dispatch;
-import dev.sluice.engine.Json;
-import dev.sluice.engine.RunData;
-import dev.sluice.engine.RunView;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
 import dev.sluice.model.TaskSpec;
 import dev.sluice.store.StateStore;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
+import dev.sluice.template.TryContext;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values shell-quoted), sets the SLUICE_*
- * environment, builds the handler's context, and picks the log file
+ * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values shell-quoted) with the context
+ * every runtime builds ({@link TryContext}), sets the SLUICE_* environment, builds the handler's context, and picks the log file
  * {@code <logs>/<dag>/<run>/<task>[.<map>]/<try>.log}.
  */
 final class AttemptFactory {
@@ -41,24 +39,15 @@ final class AttemptFactory {
     }
 
     Attempt build(DagRun run, Dispatch x) {
-        TaskSpec spec = dag.task(x.task().taskId());
-        RunView view = store.view(dag, run.runId());
-        Map<String, Object> outputs = RunData.upstreamOutputs(spec, view::instance);
-        Map<String, Object> conf = RunData.conf(run);
-        Map<String, Object> params = new LinkedHashMap<>(dag.params());
-        params.putAll(spec.params());
-        params.putAll(conf);
-        Object item = x.itemJson() == null ? null : Json.toJava(x.itemJson());
-        TemplateContext.Builder tc = TemplateContext.builder()
-                .dagId(dag.dagId()).runId(run.runId()).taskId(spec.taskId())
-                .tryNumber(x.tryNumber()).mapIndex(x.task().mapIndex())
-                .logicalDate(run.logicalDate())
-                .dataInterval(run.dataIntervalStart(), run.dataIntervalEnd())
-                .zone(dag.timezone()).params(params).outputs(outputs).conf(conf);
-        if (x.task().mapIndex() >= 0) {
-            tc.item(item);
-        }
-        TemplateContext ctx = tc.build();
+        return build(run, x, TryContext.Source.of(store.view(dag, run.runId())));
+    }
+
+    /** @param source the run's instances (and output loading), as the try sees them */
+    Attempt build(DagRun run, Dispatch x, TryContext.Source source) {
+        TryContext t = TryContext.of(dag, run, x, source);
+        TaskSpec spec = t.spec();
+        Object item = t.item();
+        TemplateContext ctx = t.templateContext();
         String command = null;
         if (spec.kind() instanceof TaskKind.Command c) {
             command = renderer.renderCommand(c.command(), ctx);
@@ -74,7 +63,8 @@ final class AttemptFactory {
         env.put("SLUICE_LOGICAL_DATE", run.logicalDate().toString());
         env.put("SLUICE_DS", ctx.ds());
         Path log = logFile(logsDir, dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber());
-        TaskContext handlerContext = new LocalTaskContext(dag.dagId(), run, x, ctx.ds(), item, params, outputs);
+        TaskContext handlerContext = new LocalTaskContext(dag.dagId(), run, x, ctx.ds(), item, t.params(),
+                t.resolvedOutputs());
         return new Attempt(dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber(),
                 x.maxTries(), spec, command, env, spec.executionTimeout(), log, handlerContext);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.engine.Json;
 import dev.sluice.model.RetryPolicy;
+import dev.sluice.model.TaskKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -12,6 +13,7 @@ import java.util.Objects;
  * The payload of a task function's asynchronous invocation: which try to run, with its retry metadata and
  * everything the task may read. The coordinator writes it; the task runtime reads it; Lambda echoes it as the
  * {@code requestPayload} of the OnFailure destination record, which is how a crash is tied back to its try.
+ * Build one by name with {@link #builder()}.
  *
  * <pre>{@code
  * {"dagId":"d","dagVersion":"3f1c..","runId":"manual__2024-01-01T00:00:00Z","taskId":"load","mapIndex":-1,
@@ -22,21 +24,121 @@ import java.util.Objects;
  * }</pre>
  * Upstream outputs that were offloaded stay references ({@code {"$ref":"s3://.."}}); the runtime loads them.
  *
- * @param kind    handler, command or function
- * @param target  the handler class, the rendered command, or the function name, by kind
- * @param paramsJson          a JSON object: DAG params, overlaid by task params, overlaid by the run's conf
- * @param upstreamOutputsJson a JSON object: direct upstream task id -> output
+ * @param kind what to run: the handler class, the rendered command, or the function name (never empty)
  */
-public record TaskInvocation(TaskRef task, int maxTries, String retryJson, Long nextRetryDelaySeconds,
-                             Instant deadline, Instant logicalDate, Instant dataIntervalStart,
-                             Instant dataIntervalEnd, String ds, String paramsJson, String upstreamOutputsJson,
-                             String itemJson, String confJson, String kind, String target, Instant dispatchedAt) {
+public record TaskInvocation(TaskRef task, Retry retry, Dates dates, Inputs inputs, TaskKind kind,
+                             Instant dispatchedAt) {
     public TaskInvocation {
         Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(dates, "dates");
+        Objects.requireNonNull(inputs, "inputs");
         Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(logicalDate, "logicalDate");
-        paramsJson = paramsJson == null ? "{}" : paramsJson;
-        upstreamOutputsJson = upstreamOutputsJson == null ? "{}" : upstreamOutputsJson;
+        if (kind instanceof TaskKind.Empty) {
+            throw new IllegalArgumentException("empty tasks are not invoked");
+        }
+    }
+
+    /**
+     * @param policyJson the retry policy as {@link #retryJson(RetryPolicy)} writes it, or null
+     * @param deadline   when the try must have ended (execution_timeout), or null
+     */
+    public record Retry(int maxTries, String policyJson, Long nextRetryDelaySeconds, Instant deadline) {
+    }
+
+    /** The run's dates as the task sees them; {@code ds} is the logical date's day in the DAG's zone. */
+    public record Dates(Instant logicalDate, Instant dataIntervalStart, Instant dataIntervalEnd, String ds) {
+        public Dates {
+            Objects.requireNonNull(logicalDate, "logicalDate");
+        }
+    }
+
+    /**
+     * @param paramsJson          a JSON object: DAG params, overlaid by task params, overlaid by the run's conf
+     * @param upstreamOutputsJson a JSON object: direct upstream task id -> output (or one S3 reference to it)
+     * @param itemJson            the mapped item, or null for an unmapped task
+     * @param confJson            the run's conf, or null
+     */
+    public record Inputs(String paramsJson, String upstreamOutputsJson, String itemJson, String confJson) {
+        public Inputs {
+            paramsJson = paramsJson == null ? "{}" : paramsJson;
+            upstreamOutputsJson = upstreamOutputsJson == null ? "{}" : upstreamOutputsJson;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A copy whose upstream outputs are {@code json} (an S3 reference when they are too large to send inline). */
+    public TaskInvocation withUpstreamOutputsJson(String json) {
+        return new TaskInvocation(task, retry, dates,
+                new Inputs(inputs.paramsJson(), json, inputs.itemJson(), inputs.confJson()), kind, dispatchedAt);
+    }
+
+    // Shorthands for the fields the task runtime reads most.
+
+    public int maxTries() {
+        return retry.maxTries();
+    }
+
+    public String retryJson() {
+        return retry.policyJson();
+    }
+
+    public Long nextRetryDelaySeconds() {
+        return retry.nextRetryDelaySeconds();
+    }
+
+    public Instant deadline() {
+        return retry.deadline();
+    }
+
+    public Instant logicalDate() {
+        return dates.logicalDate();
+    }
+
+    public Instant dataIntervalStart() {
+        return dates.dataIntervalStart();
+    }
+
+    public Instant dataIntervalEnd() {
+        return dates.dataIntervalEnd();
+    }
+
+    public String ds() {
+        return dates.ds();
+    }
+
+    public String paramsJson() {
+        return inputs.paramsJson();
+    }
+
+    public String upstreamOutputsJson() {
+        return inputs.upstreamOutputsJson();
+    }
+
+    public String itemJson() {
+        return inputs.itemJson();
+    }
+
+    public String confJson() {
+        return inputs.confJson();
+    }
+
+    /** The kind's word on the wire and in logs: handler, command or function. */
+    public String kindName() {
+        return kind.fieldName();
+    }
+
+    /** The handler class, the rendered command, or the function name, by kind. */
+    public String target() {
+        if (kind instanceof TaskKind.Handler h) {
+            return h.className();
+        } else if (kind instanceof TaskKind.Command c) {
+            return c.command();
+        }
+        return ((TaskKind.Function) kind).function();
     }
 
     public static String retryJson(RetryPolicy p) {
@@ -69,32 +171,30 @@ public record TaskInvocation(TaskRef task, int maxTries, String retryJson, Long 
     public String toJson() {
         ObjectNode n = Json.MAPPER.createObjectNode();
         Messages.putRef(n, task);
-        n.put("maxTries", maxTries);
-        if (retryJson != null) {
-            n.set("retry", Json.read(retryJson));
+        n.put("maxTries", retry.maxTries());
+        if (retry.policyJson() != null) {
+            n.set("retry", Json.read(retry.policyJson()));
         }
-        if (nextRetryDelaySeconds != null) {
-            n.put("nextRetryDelaySeconds", nextRetryDelaySeconds);
+        if (retry.nextRetryDelaySeconds() != null) {
+            n.put("nextRetryDelaySeconds", retry.nextRetryDelaySeconds());
         }
-        putInstant(n, "deadline", deadline);
-        putInstant(n, "logicalDate", logicalDate);
-        putInstant(n, "dataIntervalStart", dataIntervalStart);
-        putInstant(n, "dataIntervalEnd", dataIntervalEnd);
-        if (ds != null) {
-            n.put("ds", ds);
+        putInstant(n, "deadline", retry.deadline());
+        putInstant(n, "logicalDate", dates.logicalDate());
+        putInstant(n, "dataIntervalStart", dates.dataIntervalStart());
+        putInstant(n, "dataIntervalEnd", dates.dataIntervalEnd());
+        if (dates.ds() != null) {
+            n.put("ds", dates.ds());
         }
-        n.set("params", Json.read(paramsJson));
-        n.set("upstreamOutputs", Json.read(upstreamOutputsJson));
-        if (itemJson != null) {
-            n.set("item", Json.read(itemJson));
+        n.set("params", Json.read(inputs.paramsJson()));
+        n.set("upstreamOutputs", Json.read(inputs.upstreamOutputsJson()));
+        if (inputs.itemJson() != null) {
+            n.set("item", Json.read(inputs.itemJson()));
         }
-        if (confJson != null) {
-            n.set("conf", Json.read(confJson));
+        if (inputs.confJson() != null) {
+            n.set("conf", Json.read(inputs.confJson()));
         }
-        n.put("kind", kind);
-        if (target != null) {
-            n.put(kind, target);
-        }
+        n.put("kind", kindName());
+        n.put(kindName(), target());
         putInstant(n, "dispatchedAt", dispatchedAt);
         return n.toString();
     }
@@ -111,21 +211,39 @@ public record TaskInvocation(TaskRef task, int maxTries, String retryJson, Long 
             throw new MalformedMessageException("invocation must be a JSON object");
         }
         TaskRef ref = Messages.taskRef(n);
+        TaskKind kind = kind(n);
+        Instant logical = instant(n, "logicalDate");
+        if (logical == null) {
+            throw new MalformedMessageException("invocation without 'logicalDate'");
+        }
+        return builder().task(ref).kind(kind)
+                .maxTries(n.path("maxTries").asInt(1)).retryJson(node(n, "retry"))
+                .nextRetryDelaySeconds(n.hasNonNull("nextRetryDelaySeconds")
+                        ? n.get("nextRetryDelaySeconds").asLong() : null)
+                .deadline(instant(n, "deadline"))
+                .logicalDate(logical).dataInterval(instant(n, "dataIntervalStart"), instant(n, "dataIntervalEnd"))
+                .ds(n.hasNonNull("ds") ? n.get("ds").asText() : null)
+                .paramsJson(node(n, "params")).upstreamOutputsJson(node(n, "upstreamOutputs"))
+                .itemJson(node(n, "item")).confJson(node(n, "conf"))
+                .dispatchedAt(instant(n, "dispatchedAt"))
+                .build();
+    }
+
+    private static TaskKind kind(JsonNode n) {
         String kind = n.path("kind").asText("");
         if (!kind.equals("handler") && !kind.equals("command") && !kind.equals("function")) {
             throw new MalformedMessageException("invocation 'kind' must be handler, command or function, got '"
                     + kind + "'");
         }
-        Instant logical = instant(n, "logicalDate");
-        if (logical == null) {
-            throw new MalformedMessageException("invocation without 'logicalDate'");
+        JsonNode target = n.get(kind);
+        if (target == null || !target.isTextual()) {
+            throw new MalformedMessageException("invocation of kind '" + kind + "' without a '" + kind + "' string");
         }
-        return new TaskInvocation(ref, n.path("maxTries").asInt(1), node(n, "retry"),
-                n.hasNonNull("nextRetryDelaySeconds") ? n.get("nextRetryDelaySeconds").asLong() : null,
-                instant(n, "deadline"), logical, instant(n, "dataIntervalStart"), instant(n, "dataIntervalEnd"),
-                n.hasNonNull("ds") ? n.get("ds").asText() : null, node(n, "params"), node(n, "upstreamOutputs"),
-                node(n, "item"), node(n, "conf"), kind, n.hasNonNull(kind) ? n.get(kind).asText() : null,
-                instant(n, "dispatchedAt"));
+        return switch (kind) {
+            case "handler" -> new TaskKind.Handler(target.asText());
+            case "command" -> new TaskKind.Command(target.asText());
+            default -> new TaskKind.Function(target.asText());
+        };
     }
 
     private static String node(JsonNode n, String field) {
@@ -146,6 +264,53 @@ public record TaskInvocation(TaskRef task, int maxTries, String retryJson, Long 
             return Instant.parse(n.get(field).asText());
         } catch (java.time.format.DateTimeParseException e) {
             throw new MalformedMessageException("invocation field '" + field + "' is not an ISO-8601 instant");
+        }
+    }
+
+    /** Builds an invocation by name. Defaults: one try, no retry policy, no deadline, no inputs. */
+    public static final class Builder {
+        private TaskRef task;
+        private TaskKind kind;
+        private int maxTries = 1;
+        private String retryJson;
+        private Long nextRetryDelaySeconds;
+        private Instant deadline;
+        private Instant logicalDate;
+        private Instant dataIntervalStart;
+        private Instant dataIntervalEnd;
+        private String ds;
+        private String paramsJson;
+        private String upstreamOutputsJson;
+        private String itemJson;
+        private String confJson;
+        private Instant dispatchedAt;
+
+        private Builder() {
+        }
+
+        public Builder task(TaskRef v) { this.task = v; return this; }
+        public Builder kind(TaskKind v) { this.kind = v; return this; }
+        public Builder maxTries(int v) { this.maxTries = v; return this; }
+        public Builder retryJson(String v) { this.retryJson = v; return this; }
+        public Builder nextRetryDelaySeconds(Long v) { this.nextRetryDelaySeconds = v; return this; }
+        public Builder deadline(Instant v) { this.deadline = v; return this; }
+        public Builder logicalDate(Instant v) { this.logicalDate = v; return this; }
+        public Builder dataInterval(Instant start, Instant end) {
+            this.dataIntervalStart = start;
+            this.dataIntervalEnd = end;
+            return this;
+        }
+        public Builder ds(String v) { this.ds = v; return this; }
+        public Builder paramsJson(String v) { this.paramsJson = v; return this; }
+        public Builder upstreamOutputsJson(String v) { this.upstreamOutputsJson = v; return this; }
+        public Builder itemJson(String v) { this.itemJson = v; return this; }
+        public Builder confJson(String v) { this.confJson = v; return this; }
+        public Builder dispatchedAt(Instant v) { this.dispatchedAt = v; return this; }
+
+        public TaskInvocation build() {
+            return new TaskInvocation(task, new Retry(maxTries, retryJson, nextRetryDelaySeconds, deadline),
+                    new Dates(logicalDate, dataIntervalStart, dataIntervalEnd, ds),
+                    new Inputs(paramsJson, upstreamOutputsJson, itemJson, confJson), kind, dispatchedAt);
         }
     }
 }

@@ -79,7 +79,7 @@ public final class TaskRuntime {
             metrics.put(r.dagId(), Metrics.Name.SchedulingDelayMs,
                     Math.max(0, Duration.between(inv.dispatchedAt(), started).toMillis()));
         }
-        l.info("task_started", "state", "running", "kind", inv.kind(), "maxTries", inv.maxTries());
+        l.info("task_started", "state", "running", "kind", inv.kindName(), "maxTries", inv.maxTries());
         TaskResult result;
         try {
             LambdaTaskContext ctx = context(inv, l);

@@ -7,6 +7,7 @@ import dev.sluice.functions.message.TaskInvocation;
 import dev.sluice.functions.message.TaskRef;
 import dev.sluice.functions.message.TaskResult;
 import dev.sluice.functions.obs.JsonLog;
+import dev.sluice.model.TaskKind;
 import dev.sluice.infra.DispatchException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -27,9 +28,12 @@ class FunctionWorkTest {
 
     private static TaskInvocation invocation(int mapIndex, String itemJson, String paramsJson) {
         TaskRef ref = new TaskRef("d", "v1", "d.manual__1", "call", mapIndex, 2);
-        return new TaskInvocation(ref, 3, null, null, null, Instant.parse("2024-06-01T00:00:00Z"),
-                Instant.parse("2024-06-01T00:00:00Z"), Instant.parse("2024-06-02T00:00:00Z"), "2024-06-01",
-                paramsJson, "{}", itemJson, "{\"who\":\"ops\"}", "function", "sluice-task-x", Instant.now());
+        return TaskInvocation.builder().task(ref).maxTries(3).kind(new TaskKind.Function("sluice-task-x"))
+                .logicalDate(Instant.parse("2024-06-01T00:00:00Z"))
+                .dataInterval(Instant.parse("2024-06-01T00:00:00Z"), Instant.parse("2024-06-02T00:00:00Z"))
+                .ds("2024-06-01").paramsJson(paramsJson).upstreamOutputsJson("{}").itemJson(itemJson)
+                .confJson("{\"who\":\"ops\"}").dispatchedAt(Instant.now())
+                .build();
     }
 
     private TaskResult run(TaskInvocation inv, FunctionInvoker invoker) {
