@@ -8,8 +8,12 @@ import dev.sluice.engine.Timer;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The JSON of the coordinator queue's messages. Every message is an object with a {@code type}, except the
@@ -29,6 +33,12 @@ import java.util.Locale;
  * {"version":"1.0","requestContext":{"condition":"RetriesExhausted",..},"requestPayload":{TaskInvocation},
  *  "responsePayload":{"errorMessage":..,"errorType":..}}
  * </pre>
+ *
+ * <p>The wire forms are listed once, in {@code MESSAGES} and {@code RESULTS}: reading and writing both go through
+ * that list, an unknown {@code type} or {@code status} fails to read, and a record of the sealed hierarchies without
+ * an entry fails this class's loading (so it can never be written as something else). The list is hand-written
+ * rather than Jackson polymorphism because the shapes are not Jackson's (the task reference is flattened, the
+ * destination record is Lambda's) and each malformed field gets its own message.
  */
 public final class Messages {
     private Messages() {
@@ -52,67 +62,181 @@ public final class Messages {
             return destinationRecord(n);
         }
         String type = text(n, "type");
-        return switch (type) {
-            case "completion" -> new CoordinatorMessage.Completion(taskRef(n), result(n));
-            case "timer" -> new CoordinatorMessage.TimerDue(taskRef(n), timerKind(text(n, "kind")),
-                    instant(n, "fireAt", true));
-            case "watchdog" -> new CoordinatorMessage.Watchdog(taskRef(n));
-            case "trigger" -> trigger(n);
-            case "continue" -> new CoordinatorMessage.Continue(text(n, "dagId"), text(n, "dagVersion"),
-                    text(n, "runId"));
-            case "clear" -> clear(n);
-            default -> throw new MalformedMessageException("unknown message type '" + type
-                    + "' (expected completion, timer, watchdog, trigger, continue or clear)");
-        };
+        Entry<?> e = BY_TYPE.get(type);
+        if (e == null) {
+            throw new MalformedMessageException("unknown message type '" + type + "' (expected "
+                    + words(BY_TYPE.keySet()) + ")");
+        }
+        return (CoordinatorMessage) e.read().apply(n);
     }
 
+    /** Writes a message; a message type without a wire form throws (it is never written as something else). */
     public static String write(CoordinatorMessage m) {
         ObjectNode n = Json.MAPPER.createObjectNode();
-        if (m instanceof CoordinatorMessage.Completion c) {
-            n.put("type", "completion");
-            putRef(n, c.task());
-            writeResult(n, c.result());
-        } else if (m instanceof CoordinatorMessage.TimerDue t) {
-            n.put("type", "timer");
-            putRef(n, t.task());
-            n.put("kind", t.kind().name().toLowerCase(Locale.ROOT));
-            n.put("fireAt", t.fireAt().toString());
-        } else if (m instanceof CoordinatorMessage.Watchdog w) {
-            n.put("type", "watchdog");
-            putRef(n, w.task());
-        } else if (m instanceof CoordinatorMessage.Trigger t) {
-            n.put("type", "trigger");
-            n.put("dagId", t.dagId());
-            n.set("conf", t.confJson() == null ? Json.MAPPER.createObjectNode() : Json.read(t.confJson()));
-            if (t.runId() != null) {
-                n.put("runId", t.runId());
-            }
-            if (t.logicalDate() != null) {
-                n.put("logicalDate", t.logicalDate().toString());
-            }
-        } else if (m instanceof CoordinatorMessage.Clear c) {
-            n.put("type", "clear");
-            n.put("runId", c.runId());
-            var arr = n.putArray("taskIds");
-            c.taskIds().forEach(arr::add);
-            n.put("downstream", c.downstream());
-        } else if (m instanceof CoordinatorMessage.Continue c) {
-            n.put("type", "continue");
-            n.put("dagId", c.dagId());
-            n.put("dagVersion", c.dagVersion());
-            n.put("runId", c.runId());
-        } else if (m instanceof CoordinatorMessage.InvokeFailed f) {
-            // Written only by tests and `sluice dev`, standing in for Lambda's destination record.
-            n.put("version", "1.0");
-            ObjectNode ctx = n.putObject("requestContext");
-            ctx.put("condition", f.condition());
-            ctx.put("approximateInvokeCount", 1);
-            ObjectNode payload = n.putObject("requestPayload");
-            putRef(payload, f.task());
-            ObjectNode response = n.putObject("responsePayload");
-            response.put("errorMessage", f.error());
-        }
+        entry(BY_CLASS, m).writeTo(n, m);
         return n.toString();
+    }
+
+    // ---------------------------------------------------------------- the one list of message types
+
+    /**
+     * One wire form: the word that names it under {@code key} ({@code type} for a message, {@code status} for a
+     * completion's result; null for the destination record, which is recognised by its shape), the record it stands
+     * for, and how to read and write its other fields. Writing puts the word first.
+     */
+    private record Entry<M>(String key, String word, Class<M> recordClass, Function<JsonNode, ? extends M> read,
+                            BiConsumer<ObjectNode, M> write) {
+        static <M extends CoordinatorMessage> Entry<M> message(String word, Class<M> c,
+                                                               Function<JsonNode, ? extends M> read,
+                                                               BiConsumer<ObjectNode, M> write) {
+            return new Entry<>("type", word, c, read, write);
+        }
+
+        static <M extends TaskResult> Entry<M> result(String word, Class<M> c, Function<JsonNode, ? extends M> read,
+                                                      BiConsumer<ObjectNode, M> write) {
+            return new Entry<>("status", word, c, read, write);
+        }
+
+        void writeTo(ObjectNode n, Object m) {
+            if (word != null) {
+                n.put(key, word);
+            }
+            write.accept(n, recordClass.cast(m));
+        }
+    }
+
+    private static final List<Entry<? extends CoordinatorMessage>> MESSAGES = List.of(
+            Entry.message("completion", CoordinatorMessage.Completion.class,
+                    n -> new CoordinatorMessage.Completion(taskRef(n), result(n)),
+                    (n, c) -> {
+                        putRef(n, c.task());
+                        writeResult(n, c.result());
+                    }),
+            Entry.message("timer", CoordinatorMessage.TimerDue.class,
+                    n -> new CoordinatorMessage.TimerDue(taskRef(n), timerKind(text(n, "kind")),
+                            instant(n, "fireAt", true)),
+                    (n, t) -> {
+                        putRef(n, t.task());
+                        n.put("kind", t.kind().name().toLowerCase(Locale.ROOT));
+                        n.put("fireAt", t.fireAt().toString());
+                    }),
+            Entry.message("watchdog", CoordinatorMessage.Watchdog.class,
+                    n -> new CoordinatorMessage.Watchdog(taskRef(n)),
+                    (n, w) -> putRef(n, w.task())),
+            Entry.message("trigger", CoordinatorMessage.Trigger.class, Messages::trigger,
+                    (n, t) -> {
+                        n.put("dagId", t.dagId());
+                        n.set("conf", t.confJson() == null ? Json.MAPPER.createObjectNode()
+                                : Json.read(t.confJson()));
+                        if (t.runId() != null) {
+                            n.put("runId", t.runId());
+                        }
+                        if (t.logicalDate() != null) {
+                            n.put("logicalDate", t.logicalDate().toString());
+                        }
+                    }),
+            Entry.message("continue", CoordinatorMessage.Continue.class,
+                    n -> new CoordinatorMessage.Continue(text(n, "dagId"), text(n, "dagVersion"), text(n, "runId")),
+                    (n, c) -> {
+                        n.put("dagId", c.dagId());
+                        n.put("dagVersion", c.dagVersion());
+                        n.put("runId", c.runId());
+                    }),
+            Entry.message("clear", CoordinatorMessage.Clear.class, Messages::clear,
+                    (n, c) -> {
+                        n.put("runId", c.runId());
+                        var arr = n.putArray("taskIds");
+                        c.taskIds().forEach(arr::add);
+                        n.put("downstream", c.downstream());
+                    }),
+            // Lambda writes this one; Sluice writes it only in tests and `sluice dev`, standing in for Lambda.
+            Entry.message(null, CoordinatorMessage.InvokeFailed.class, Messages::destinationRecord,
+                    (n, f) -> {
+                        n.put("version", "1.0");
+                        ObjectNode ctx = n.putObject("requestContext");
+                        ctx.put("condition", f.condition());
+                        ctx.put("approximateInvokeCount", 1);
+                        ObjectNode payload = n.putObject("requestPayload");
+                        putRef(payload, f.task());
+                        ObjectNode response = n.putObject("responsePayload");
+                        response.put("errorMessage", f.error());
+                    }));
+
+    private static final List<Entry<? extends TaskResult>> RESULTS = List.of(
+            Entry.result("success", TaskResult.Succeeded.class,
+                    n -> new TaskResult.Succeeded(n.hasNonNull("output") ? n.get("output").toString() : null),
+                    (n, s) -> {
+                        if (s.outputJson() != null) {
+                            n.set("output", Json.read(s.outputJson()));
+                        }
+                    }),
+            Entry.result("failed", TaskResult.Failed.class,
+                    n -> new TaskResult.Failed(n.path("error").asText("failed"),
+                            !n.has("retryable") || n.get("retryable").asBoolean(true)),
+                    (n, f) -> {
+                        n.put("error", f.error());
+                        n.put("retryable", f.retryable());
+                    }),
+            Entry.result("skipped", TaskResult.Skipped.class,
+                    n -> new TaskResult.Skipped(n.path("reason").asText(null)),
+                    (n, s) -> n.put("reason", s.reason())),
+            Entry.result("branch", TaskResult.Branched.class, Messages::branched,
+                    (n, b) -> {
+                        ArrayNode a = n.putArray("chosen");
+                        b.chosen().forEach(a::add);
+                    }),
+            Entry.result("timed_out", TaskResult.TimedOut.class,
+                    n -> new TaskResult.TimedOut(n.path("reason").asText(null)),
+                    (n, t) -> n.put("reason", t.reason())),
+            Entry.result("rescheduled", TaskResult.Rescheduled.class,
+                    n -> new TaskResult.Rescheduled(instant(n, "until", false), n.path("reason").asText(null)),
+                    (n, s) -> {
+                        if (s.until() != null) {
+                            n.put("until", s.until().toString());
+                        }
+                        n.put("reason", s.reason());
+                    }));
+
+    private static final Map<String, Entry<?>> BY_TYPE = byWord(MESSAGES);
+    private static final Map<Class<?>, Entry<?>> BY_CLASS = byClass(MESSAGES, CoordinatorMessage.class);
+    private static final Map<String, Entry<?>> RESULT_BY_WORD = byWord(RESULTS);
+    private static final Map<Class<?>, Entry<?>> RESULT_BY_CLASS = byClass(RESULTS, TaskResult.class);
+
+    private static Map<String, Entry<?>> byWord(List<? extends Entry<?>> entries) {
+        Map<String, Entry<?>> m = new LinkedHashMap<>();
+        entries.stream().filter(e -> e.word() != null).forEach(e -> m.put(e.word(), e));
+        return m;
+    }
+
+    /** Fails the class's loading when a record of the sealed hierarchy has no wire form: loud, at start-up. */
+    private static Map<Class<?>, Entry<?>> byClass(List<? extends Entry<?>> entries, Class<?> sealed) {
+        Map<Class<?>, Entry<?>> m = new LinkedHashMap<>();
+        entries.forEach(e -> m.put(e.recordClass(), e));
+        for (Class<?> c : sealed.getPermittedSubclasses()) {
+            if (!m.containsKey(c)) {
+                throw new IllegalStateException(c.getName() + " has no wire form in Messages");
+            }
+        }
+        return m;
+    }
+
+    private static void writeResult(ObjectNode n, TaskResult r) {
+        entry(RESULT_BY_CLASS, r).writeTo(n, r);
+    }
+
+    private static Entry<?> entry(Map<Class<?>, Entry<?>> byClass, Object m) {
+        Entry<?> e = byClass.get(m.getClass());
+        if (e == null) {
+            throw new IllegalArgumentException("no wire form for " + m.getClass().getName());
+        }
+        return e;
+    }
+
+    /** "a, b or c". */
+    private static String words(java.util.Collection<String> words) {
+        List<String> w = new ArrayList<>(words);
+        return w.size() == 1 ? w.get(0)
+                : String.join(", ", w.subList(0, w.size() - 1)) + " or " + w.get(w.size() - 1);
     }
 
     static void putRef(ObjectNode n, TaskRef r) {
@@ -134,7 +258,7 @@ public final class Messages {
         }
     }
 
-    private static CoordinatorMessage destinationRecord(JsonNode n) {
+    private static CoordinatorMessage.InvokeFailed destinationRecord(JsonNode n) {
         JsonNode payload = n.get("requestPayload");
         if (!payload.isObject() || !payload.has("runId") || !payload.has("taskId")) {
             throw new MalformedMessageException("destination record whose requestPayload is not a TaskInvocation");
@@ -153,53 +277,25 @@ public final class Messages {
 
     private static TaskResult result(JsonNode n) {
         String status = text(n, "status");
-        return switch (status) {
-            case "success" -> new TaskResult.Succeeded(n.hasNonNull("output") ? n.get("output").toString() : null);
-            case "failed" -> new TaskResult.Failed(n.path("error").asText("failed"),
-                    !n.has("retryable") || n.get("retryable").asBoolean(true));
-            case "skipped" -> new TaskResult.Skipped(n.path("reason").asText(null));
-            case "branch" -> {
-                JsonNode chosen = n.get("chosen");
-                if (chosen == null || !chosen.isArray()) {
-                    throw new MalformedMessageException("branch completion without a 'chosen' array");
-                }
-                List<String> ids = new ArrayList<>();
-                chosen.forEach(c -> ids.add(c.asText()));
-                yield new TaskResult.Branched(ids);
-            }
-            case "timed_out" -> new TaskResult.TimedOut(n.path("reason").asText(null));
-            case "rescheduled" -> new TaskResult.Rescheduled(instant(n, "until", false),
-                    n.path("reason").asText(null));
-            default -> throw new MalformedMessageException("unknown completion status '" + status
-                    + "' (expected success, failed, skipped, branch, timed_out or rescheduled)");
-        };
-    }
-
-    private static void writeResult(ObjectNode n, TaskResult r) {
-        n.put("status", r.status());
-        if (r instanceof TaskResult.Succeeded s) {
-            if (s.outputJson() != null) {
-                n.set("output", Json.read(s.outputJson()));
-            }
-        } else if (r instanceof TaskResult.Failed f) {
-            n.put("error", f.error());
-            n.put("retryable", f.retryable());
-        } else if (r instanceof TaskResult.Skipped s) {
-            n.put("reason", s.reason());
-        } else if (r instanceof TaskResult.Branched b) {
-            ArrayNode a = n.putArray("chosen");
-            b.chosen().forEach(a::add);
-        } else if (r instanceof TaskResult.TimedOut t) {
-            n.put("reason", t.reason());
-        } else if (r instanceof TaskResult.Rescheduled s) {
-            if (s.until() != null) {
-                n.put("until", s.until().toString());
-            }
-            n.put("reason", s.reason());
+        Entry<?> e = RESULT_BY_WORD.get(status);
+        if (e == null) {
+            throw new MalformedMessageException("unknown completion status '" + status + "' (expected "
+                    + words(RESULT_BY_WORD.keySet()) + ")");
         }
+        return (TaskResult) e.read().apply(n);
     }
 
-    private static CoordinatorMessage clear(JsonNode n) {
+    private static TaskResult.Branched branched(JsonNode n) {
+        JsonNode chosen = n.get("chosen");
+        if (chosen == null || !chosen.isArray()) {
+            throw new MalformedMessageException("branch completion without a 'chosen' array");
+        }
+        List<String> ids = new ArrayList<>();
+        chosen.forEach(c -> ids.add(c.asText()));
+        return new TaskResult.Branched(ids);
+    }
+
+    private static CoordinatorMessage.Clear clear(JsonNode n) {
         JsonNode ids = n.get("taskIds");
         if (ids == null || !ids.isArray() || ids.isEmpty()) {
             throw new MalformedMessageException("clear needs a non-empty taskIds array");
