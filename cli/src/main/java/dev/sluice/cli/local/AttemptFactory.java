@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values shell-quoted) with the context
- * every runtime builds ({@link TryContext}), sets the SLUICE_* environment, builds the handler's context, and picks the log file
- * {@code <logs>/<dag>/<run>/<task>[.<map>]/<try>.log}.
+ * every runtime builds ({@link TryContext}), sets the SLUICE_* environment, builds the handler's context, and picks
+ * the log file {@code <logs>/<dag>/<run>/<task>[.<map>]/<try>.log}.
  */
 final class AttemptFactory {
     private final Dag dag;

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MessagesGoldenTest {
     private static final TaskRef REF = new TaskRef("d", "v1", "manual__2024-01-01T00:00:00Z", "load", -1, 2);
     private static final TaskRef MAPPED = new TaskRef("d", "v1", "manual__2024-01-01T00:00:00Z", "per_table", 3, 1);
-    private static final String REF_JSON = "\"dagId\":\"d\",\"dagVersion\":\"v1\",\"runId\":\"manual__2024-01-01T00:00:00Z\","
+    private static final String REF_JSON = "\"dagId\":\"d\",\"dagVersion\":\"v1\","
+            + "\"runId\":\"manual__2024-01-01T00:00:00Z\","
             + "\"taskId\":\"load\",\"mapIndex\":-1,\"tryNumber\":2";
     private static final String MAPPED_JSON = "\"dagId\":\"d\",\"dagVersion\":\"v1\","
             + "\"runId\":\"manual__2024-01-01T00:00:00Z\",\"taskId\":\"per_table\",\"mapIndex\":3,\"tryNumber\":1";
@@ -43,7 +44,8 @@ class MessagesGoldenTest {
                 golden(new CoordinatorMessage.Completion(REF, new TaskResult.Rescheduled(
                                 Instant.parse("2024-01-01T00:05:00Z"), "not yet")),
                         "{\"type\":\"completion\"," + REF_JSON
-                                + ",\"status\":\"rescheduled\",\"until\":\"2024-01-01T00:05:00Z\",\"reason\":\"not yet\"}"),
+                                + ",\"status\":\"rescheduled\",\"until\":\"2024-01-01T00:05:00Z\","
+                                + "\"reason\":\"not yet\"}"),
                 golden(new CoordinatorMessage.TimerDue(REF, Timer.Kind.RETRY, Instant.parse("2024-01-01T00:00:05Z")),
                         "{\"type\":\"timer\"," + REF_JSON + ",\"kind\":\"retry\",\"fireAt\":\"2024-01-01T00:00:05Z\"}"),
                 golden(new CoordinatorMessage.Watchdog(MAPPED), "{\"type\":\"watchdog\"," + MAPPED_JSON + "}"),
@@ -56,7 +58,8 @@ class MessagesGoldenTest {
                 golden(new CoordinatorMessage.Continue("d", "v1", "manual__x"),
                         "{\"type\":\"continue\",\"dagId\":\"d\",\"dagVersion\":\"v1\",\"runId\":\"manual__x\"}"),
                 golden(new CoordinatorMessage.Clear("manual__x", List.of("load", "g"), true),
-                        "{\"type\":\"clear\",\"runId\":\"manual__x\",\"taskIds\":[\"load\",\"g\"],\"downstream\":true}"),
+                        "{\"type\":\"clear\",\"runId\":\"manual__x\",\"taskIds\":[\"load\",\"g\"],"
+                                + "\"downstream\":true}"),
                 golden(new CoordinatorMessage.InvokeFailed(REF, "RetriesExhausted", "out of memory"),
                         "{\"version\":\"1.0\",\"requestContext\":{\"condition\":\"RetriesExhausted\","
                                 + "\"approximateInvokeCount\":1},\"requestPayload\":{" + REF_JSON + "},"

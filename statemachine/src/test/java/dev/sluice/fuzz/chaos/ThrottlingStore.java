@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * share of {@link StateStore#apply} calls commit and then fail anyway (a response lost after the write: the caller
  * cannot tell whether it happened). A throttled request is retried here up to {@link #ATTEMPTS} times, as the
  * DynamoDB adapter's SDK client does ({@code AwsRetries.standard()}); only a call throttled on every attempt fails,
- * with the retryable {@link StoreException} that adapter throws. The DynamoDB harness injects the same faults as real SDK
- * exceptions instead.
+ * with the retryable {@link StoreException} that adapter throws. The DynamoDB harness injects the same faults as
+ * real SDK exceptions instead.
  */
 public final class ThrottlingStore {
     /** As {@code AwsErrors.MAX_ATTEMPTS} in the DynamoDB adapter. */
