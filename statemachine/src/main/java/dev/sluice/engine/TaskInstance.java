@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param tentative   set when this item was written ahead of the completion that caused the change (ordered writes,
  *                    see {@link Tentative}); null otherwise
  *
- * <p>Build instances by name with {@link #builder} or {@link #toBuilder}; the canonical constructor is the builder's.
+ * <p>Build instances by name with {@link #builder} or {@link #toBuilder}; the canonical constructor is for the builder
+ * and the {@code with*} copies.
  */
 public record TaskInstance(
         String runId,
@@ -75,52 +76,68 @@ public record TaskInstance(
     }
 
     public static TaskInstance initial(String runId, String taskId, int maxTries, int priority) {
-        return builder(runId, taskId).maxTries(maxTries).priority(priority).build();
+        return new TaskInstance(runId, taskId, -1, TaskState.NONE, 0, maxTries, priority, UpstreamCounts.ZERO, -1,
+                null, null, null, null, null, null, null, null, 0, null);
     }
 
     public TaskKey key() {
         return new TaskKey(taskId, mapIndex);
     }
 
+    // The copies below and initial() call the canonical constructor themselves, on purpose: they are the engine's
+    // hottest allocations (several per changed instance), and a builder per copy made bench/engine.sh measurably
+    // slower. Every other construction goes through the builder, by name.
+
     /** A legal state change (checked against the transition table). */
     public TaskInstance withState(TaskState next) {
-        return toBuilder().state(state.transitionTo(next)).build();
+        return new TaskInstance(runId, taskId, mapIndex, state.transitionTo(next), tryNumber, maxTries, priority,
+                upstream, mapCount, itemJson, outputJson, error, queuedAt, startedAt, endedAt, deadline,
+                nextAttemptAt, version, tentative);
     }
 
     public TaskInstance withTry(int n) {
-        return toBuilder().tryNumber(n).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, n, maxTries, priority, upstream, mapCount, itemJson,
+                outputJson, error, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, version, tentative);
     }
 
     public TaskInstance withUpstream(UpstreamCounts c) {
-        return toBuilder().upstream(c).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, c, mapCount, itemJson,
+                outputJson, error, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, version, tentative);
     }
 
     public TaskInstance withMapCount(int n) {
-        return toBuilder().mapCount(n).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, n, itemJson,
+                outputJson, error, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, version, tentative);
     }
 
     public TaskInstance withResult(String output, String err) {
-        return toBuilder().outputJson(output).error(err).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount,
+                itemJson, output, err, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, version, tentative);
     }
 
     public TaskInstance withTimes(Instant queued, Instant started, Instant ended) {
-        return toBuilder().queuedAt(queued).startedAt(started).endedAt(ended).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount,
+                itemJson, outputJson, error, queued, started, ended, deadline, nextAttemptAt, version, tentative);
     }
 
     public TaskInstance withDeadline(Instant d) {
-        return toBuilder().deadline(d).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount,
+                itemJson, outputJson, error, queuedAt, startedAt, endedAt, d, nextAttemptAt, version, tentative);
     }
 
     public TaskInstance withNextAttemptAt(Instant t) {
-        return toBuilder().nextAttemptAt(t).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount,
+                itemJson, outputJson, error, queuedAt, startedAt, endedAt, deadline, t, version, tentative);
     }
 
     public TaskInstance withVersion(long v) {
-        return toBuilder().version(v).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount,
+                itemJson, outputJson, error, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, v, tentative);
     }
 
     public TaskInstance withTentative(Tentative t) {
-        return toBuilder().tentative(t).build();
+        return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount,
+                itemJson, outputJson, error, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, version, t);
     }
 
     /** A mapped instance created by expansion; it is ready at once. */
