@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param version     optimistic-locking version; 0 = not stored yet
  * @param tentative   set when this item was written ahead of the completion that caused the change (ordered writes,
  *                    see {@link Tentative}); null otherwise
+ *
+ * <p>Build instances by name with {@link #builder} or {@link #toBuilder}; the canonical constructor is for the builder
+ * and the {@code with*} copies.
  */
 public record TaskInstance(
         String runId,
@@ -45,27 +48,14 @@ public record TaskInstance(
      * source is committed (no longer active at that try), the change must be treated as possibly half-applied: the
      * source's redelivered completion recognises it as its own and does not apply it twice, and other decisions wait.
      *
-     * @param source task id, map index and try number of the source: {@code taskId#mapIndex#try}
+     * @param source the completion that wrote the mark: task id, map index, try number and kind of report
      * @param before this item's state before the change, so counters are not moved twice by a replay
      */
-    public record Tentative(String source, TaskState before) {
+    public record Tentative(MarkSource source, TaskState before) {
         public Tentative {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(before, "before");
         }
-
-        public static String sourceOf(TaskKey key, int tryNumber) {
-            return key.taskId() + "#" + key.mapIndex() + "#" + tryNumber;
-        }
-    }
-
-    /** An instance with no tentative mark. */
-    public TaskInstance(String runId, String taskId, int mapIndex, TaskState state, int tryNumber, int maxTries,
-                        int priority, UpstreamCounts upstream, int mapCount, String itemJson, String outputJson,
-                        String error, Instant queuedAt, Instant startedAt, Instant endedAt, Instant deadline,
-                        Instant nextAttemptAt, long version) {
-        this(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount, itemJson, outputJson,
-                error, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, version, null);
     }
 
     public TaskInstance {
@@ -75,14 +65,28 @@ public record TaskInstance(
         upstream = upstream == null ? UpstreamCounts.ZERO : upstream;
     }
 
+    /** A new instance: state none, try 0, one try, no map index, counts, times or output, version 0. */
+    public static Builder builder(String runId, String taskId) {
+        return new Builder(runId, taskId);
+    }
+
+    /** A builder holding every field of this instance. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public static TaskInstance initial(String runId, String taskId, int maxTries, int priority) {
         return new TaskInstance(runId, taskId, -1, TaskState.NONE, 0, maxTries, priority, UpstreamCounts.ZERO, -1,
-                null, null, null, null, null, null, null, null, 0);
+                null, null, null, null, null, null, null, null, 0, null);
     }
 
     public TaskKey key() {
         return new TaskKey(taskId, mapIndex);
     }
+
+    // The copies below and initial() call the canonical constructor themselves, on purpose: they are the engine's
+    // hottest allocations (several per changed instance), and a builder per copy made bench/engine.sh measurably
+    // slower. Every other construction goes through the builder, by name.
 
     /** A legal state change (checked against the transition table). */
     public TaskInstance withState(TaskState next) {
@@ -138,7 +142,149 @@ public record TaskInstance(
 
     /** A mapped instance created by expansion; it is ready at once. */
     public static TaskInstance mappedInstance(TaskInstance placeholder, int index, String itemJson) {
-        return new TaskInstance(placeholder.runId, placeholder.taskId, index, TaskState.NONE, 0, placeholder.maxTries,
-                placeholder.priority, UpstreamCounts.ZERO, -1, itemJson, null, null, null, null, null, null, null, 0);
+        return builder(placeholder.runId, placeholder.taskId).mapIndex(index).maxTries(placeholder.maxTries)
+                .priority(placeholder.priority).itemJson(itemJson).build();
+    }
+
+    /** Builds an instance field by field; {@link #build()} checks it like the record's constructor. */
+    public static final class Builder {
+        private final String runId;
+        private final String taskId;
+        private int mapIndex = -1;
+        private TaskState state = TaskState.NONE;
+        private int tryNumber;
+        private int maxTries = 1;
+        private int priority = 1;
+        private UpstreamCounts upstream = UpstreamCounts.ZERO;
+        private int mapCount = -1;
+        private String itemJson;
+        private String outputJson;
+        private String error;
+        private Instant queuedAt;
+        private Instant startedAt;
+        private Instant endedAt;
+        private Instant deadline;
+        private Instant nextAttemptAt;
+        private long version;
+        private Tentative tentative;
+
+        private Builder(String runId, String taskId) {
+            this.runId = runId;
+            this.taskId = taskId;
+        }
+
+        private Builder(TaskInstance t) {
+            runId = t.runId;
+            taskId = t.taskId;
+            mapIndex = t.mapIndex;
+            state = t.state;
+            tryNumber = t.tryNumber;
+            maxTries = t.maxTries;
+            priority = t.priority;
+            upstream = t.upstream;
+            mapCount = t.mapCount;
+            itemJson = t.itemJson;
+            outputJson = t.outputJson;
+            error = t.error;
+            queuedAt = t.queuedAt;
+            startedAt = t.startedAt;
+            endedAt = t.endedAt;
+            deadline = t.deadline;
+            nextAttemptAt = t.nextAttemptAt;
+            version = t.version;
+            tentative = t.tentative;
+        }
+
+        public Builder mapIndex(int v) {
+            mapIndex = v;
+            return this;
+        }
+
+        /** Sets the state as is; {@link TaskInstance#withState} is the checked transition. */
+        public Builder state(TaskState v) {
+            state = v;
+            return this;
+        }
+
+        public Builder tryNumber(int v) {
+            tryNumber = v;
+            return this;
+        }
+
+        public Builder maxTries(int v) {
+            maxTries = v;
+            return this;
+        }
+
+        public Builder priority(int v) {
+            priority = v;
+            return this;
+        }
+
+        public Builder upstream(UpstreamCounts v) {
+            upstream = v;
+            return this;
+        }
+
+        public Builder mapCount(int v) {
+            mapCount = v;
+            return this;
+        }
+
+        public Builder itemJson(String v) {
+            itemJson = v;
+            return this;
+        }
+
+        public Builder outputJson(String v) {
+            outputJson = v;
+            return this;
+        }
+
+        public Builder error(String v) {
+            error = v;
+            return this;
+        }
+
+        public Builder queuedAt(Instant v) {
+            queuedAt = v;
+            return this;
+        }
+
+        public Builder startedAt(Instant v) {
+            startedAt = v;
+            return this;
+        }
+
+        public Builder endedAt(Instant v) {
+            endedAt = v;
+            return this;
+        }
+
+        public Builder deadline(Instant v) {
+            deadline = v;
+            return this;
+        }
+
+        public Builder nextAttemptAt(Instant v) {
+            nextAttemptAt = v;
+            return this;
+        }
+
+        public Builder version(long v) {
+            version = v;
+            return this;
+        }
+
+        public Builder tentative(Tentative v) {
+            tentative = v;
+            return this;
+        }
+
+        public TaskInstance build() {
+            return new TaskInstance(runId, taskId, mapIndex, state, tryNumber, maxTries, priority, upstream, mapCount,
+                    itemJson, outputJson, error, queuedAt, startedAt, endedAt, deadline, nextAttemptAt, version,
+                    tentative);
+        }
     }
 }

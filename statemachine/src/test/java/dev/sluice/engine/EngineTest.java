@@ -533,7 +533,7 @@ class EngineTest {
         }
         Dag dag = b.build();
         dev.sluice.store.InMemoryStateStore store = new dev.sluice.store.InMemoryStateStore();
-        Engine engine = new Engine(dag, 100);
+        Engine engine = new Engine(dag, EngineOptions.builder().maxDispatchesPerDecision(100).build());
         Instant now = Instant.parse("2024-01-01T00:00:00Z");
         Decision first = engine.decide(store.view(dag, "r1"),
                 new Event.RunRequested("r1", RunType.MANUAL, now, now, now, null, "v"), now, new Random(1));

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Test;
  */
 class OrderedWritesTest {
     private static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
+    /** As the coordinator builds it: bounded, ordered writes on. */
+    private static final EngineOptions ORDERED =
+            EngineOptions.builder().maxDispatchesPerDecision(25).orderedWrites(true).build();
 
     private final InMemoryStateStore store = new InMemoryStateStore();
     private final Random random = new Random(7);
@@ -54,7 +57,7 @@ class OrderedWritesTest {
 
     @Test
     void aNewRunStoresOnlyWhatStartsAndAChainStepIsTwoOrderedWrites() {
-        Engine engine = new Engine(chain(), 25, true);
+        Engine engine = new Engine(chain(), ORDERED);
         Decision created = run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         assertThat(created.instances()).extracting(TaskInstance::taskId).containsExactly("a");
         start(engine, "a");
@@ -64,7 +67,8 @@ class OrderedWritesTest {
         assertThat(done.commitLast()).isEqualTo(TaskKey.of("a"));
         TaskInstance b = done.instances().stream().filter(t -> t.taskId().equals("b")).findFirst().orElseThrow();
         assertThat(b.state()).isEqualTo(TaskState.QUEUED);
-        assertThat(b.tentative()).isEqualTo(new TaskInstance.Tentative("a#-1#1#TaskSucceeded", TaskState.NONE));
+        assertThat(b.tentative()).isEqualTo(new TaskInstance.Tentative(
+                MarkSource.decode("a#-1#1#TaskSucceeded"), TaskState.NONE));
         assertThat(done.instances().stream().filter(t -> t.taskId().equals("a")).findFirst().orElseThrow()
                 .tentative()).isNull();
         assertThat(done.dispatches()).extracting(x -> x.task().taskId()).containsExactly("b");
@@ -72,7 +76,7 @@ class OrderedWritesTest {
 
     @Test
     void theRedeliveredCompletionFinishesAnInterruptedOneWithoutCountingTwice() {
-        Engine engine = new Engine(chain(), 25, true);
+        Engine engine = new Engine(chain(), ORDERED);
         run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(engine, "a");
         Event success = new Event.TaskSucceeded(TaskKey.of("a"), 1, "{\"n\":1}");
@@ -105,7 +109,7 @@ class OrderedWritesTest {
     void anotherUpstreamWaitsUntilTheInterruptedCompletionIsWritten() {
         Dag dag = DagBuilder.dag("join").maxActiveTasks(8).task("a", t -> t.command("x"))
                 .task("c", t -> t.command("x")).task("j", t -> t.command("x").upstream("a", "c")).build();
-        Engine engine = new Engine(dag, 25, true);
+        Engine engine = new Engine(dag, ORDERED);
         run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(engine, "a");
         start(engine, "c");
@@ -128,7 +132,7 @@ class OrderedWritesTest {
 
     @Test
     void aTimeoutOfATryWhoseSuccessIsHalfWrittenIsIgnored() {
-        Engine engine = new Engine(chain(), 25, true);
+        Engine engine = new Engine(chain(), ORDERED);
         run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(engine, "a");
         applyAllButLast(decide(engine, new Event.TaskSucceeded(TaskKey.of("a"), 1, null)));
@@ -139,7 +143,7 @@ class OrderedWritesTest {
 
     @Test
     void atomicStoresMayIgnoreTheOrderAndTheEngineWithoutItNeverAsks() {
-        Engine plain = new Engine(chain(), 25);
+        Engine plain = new Engine(chain(), EngineOptions.builder().maxDispatchesPerDecision(25).build());
         run(plain, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(plain, "a");
         Decision d = decide(plain, new Event.TaskSucceeded(TaskKey.of("a"), 1, null));
@@ -151,7 +155,7 @@ class OrderedWritesTest {
     void aCompletionReadsItsDownstreamBeforeItsOwnInstance() {
         Dag dag = DagBuilder.dag("join").maxActiveTasks(8).task("a", t -> t.command("x"))
                 .task("c", t -> t.command("x")).task("j", t -> t.command("x").upstream("a", "c")).build();
-        Engine engine = new Engine(dag, 25, true);
+        Engine engine = new Engine(dag, ORDERED);
         run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(engine, "a");
         RunView stored = store.view(dag, "r1");
@@ -188,7 +192,7 @@ class OrderedWritesTest {
     void aRetryRewritesTheDownstreamSoAHalfWrittenSuccessOfTheSameTryCannotOutliveIt() {
         Dag dag = DagBuilder.dag("chain").task("a", t -> t.command("x").retries(2))
                 .task("b", t -> t.command("x").upstream("a")).build();
-        Engine engine = new Engine(dag, 25, true);
+        Engine engine = new Engine(dag, ORDERED);
         run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(engine, "a");
         Decision retry = decide(engine, new Event.TaskTimedOut(TaskKey.of("a"), 1, "lease expired"));
@@ -214,7 +218,7 @@ class OrderedWritesTest {
                 .task("b", t -> t.command("x").upstream("a"))
                 .task("c", t -> t.command("x").upstream("a", "b").triggerRule(dev.sluice.model.TriggerRule.ALL_FAILED))
                 .build();
-        Engine engine = new Engine(dag, 25, true);
+        Engine engine = new Engine(dag, ORDERED);
         run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(engine, "a");
         Event failed = new Event.TaskFailed(TaskKey.of("a"), 1, "boom", false);
@@ -239,7 +243,7 @@ class OrderedWritesTest {
         for (int i = 0; i < 120; i++) {
             b.task("m" + i, t -> t.command("x").upstream("root"));
         }
-        Engine engine = new Engine(b.build(), 25, true);
+        Engine engine = new Engine(b.build(), ORDERED);
         run(engine, new Event.RunRequested("r1", RunType.MANUAL, T0, T0, T0, null, "v1"));
         start(engine, "root");
         Event done = new Event.TaskSucceeded(TaskKey.of("root"), 1, null);

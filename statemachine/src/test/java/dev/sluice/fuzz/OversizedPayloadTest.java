@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Engine;
+import dev.sluice.engine.EngineOptions;
 import dev.sluice.engine.Event;
 import dev.sluice.engine.Notification;
 import dev.sluice.engine.RunType;
@@ -74,7 +75,7 @@ class OversizedPayloadTest {
             items.add("item" + i);
         }
         Dag dag = DagBuilder.dag("big").maxActiveTasks(1_000).task("each", t -> t.command("x").expand(items)).build();
-        Engine engine = new Engine(dag, 25);
+        Engine engine = new Engine(dag, EngineOptions.builder().maxDispatchesPerDecision(25).build());
         InMemoryStateStore store = new InMemoryStateStore();
         Instant now = Instant.parse("2024-01-01T00:00:00Z");
         Decision d = engine.decide(store.view(dag, "r1"), new Event.RunRequested("r1", RunType.MANUAL, now, now, now,

@@ -8,6 +8,7 @@ import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.Event;
+import dev.sluice.engine.MarkSource;
 import dev.sluice.engine.RunType;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
@@ -75,8 +76,8 @@ public abstract class StateStoreContract {
 
     protected static TaskInstance ti(String runId, String taskId, int mapIndex, TaskState state, int priority,
                                      long version) {
-        return new TaskInstance(runId, taskId, mapIndex, state, 0, 1, priority, UpstreamCounts.ZERO, -1, null, null,
-                null, null, null, null, null, null, version);
+        return TaskInstance.builder(runId, taskId).mapIndex(mapIndex).state(state).maxTries(1).priority(priority)
+                .version(version).build();
     }
 
     protected static TaskInstance ti(String runId, String taskId, TaskState state, long version) {
@@ -143,10 +144,12 @@ public abstract class StateStoreContract {
         Instant t = Instant.parse("2024-03-04T05:06:07.123456789Z");
         DagRun run = new DagRun("d", "r1", RunType.SCHEDULED, t, t.minusSeconds(3600), t, RunState.RUNNING,
                 "{\"k\":\"v\"}", "hash1", t.plusNanos(1), t.plusSeconds(1), null, 7, 3, 2, 1, 1);
-        TaskInstance full = new TaskInstance("r1", "a", -1, TaskState.UP_FOR_RETRY, 2, 4, 9,
-                new UpstreamCounts(1, 2, 3, 4, 5), 6, "{\"item\":1}", "[1,2]", "boom\nline 2", t, t.plusMillis(1),
-                t.plusMillis(2), t.plusSeconds(60), t.plusSeconds(300), 1,
-                new TaskInstance.Tentative("up#-1#3#TaskSucceeded", TaskState.SCHEDULED));
+        TaskInstance full = TaskInstance.builder("r1", "a").state(TaskState.UP_FOR_RETRY).tryNumber(2).maxTries(4)
+                .priority(9).upstream(new UpstreamCounts(1, 2, 3, 4, 5)).mapCount(6).itemJson("{\"item\":1}")
+                .outputJson("[1,2]").error("boom\nline 2").queuedAt(t).startedAt(t.plusMillis(1))
+                .endedAt(t.plusMillis(2)).deadline(t.plusSeconds(60)).nextAttemptAt(t.plusSeconds(300)).version(1)
+                .tentative(new TaskInstance.Tentative(MarkSource.decode("up#-1#3#TaskSucceeded"), TaskState.SCHEDULED))
+                .build();
         TaskInstance sparse = ti("r1", "b", TaskState.NONE, 1);
         store.apply(decision(run, List.of(full, sparse)));
 

@@ -3,6 +3,7 @@ package dev.sluice.cli.store;
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
+import dev.sluice.engine.MarkSource;
 import dev.sluice.engine.RunType;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
@@ -504,13 +505,16 @@ public final class SqliteStateStore implements StateStore {
     }
 
     private static TaskInstance readInstance(ResultSet rs) throws SQLException {
-        return new TaskInstance(rs.getString(1), rs.getString(2), rs.getInt(3), TaskState.fromAirflowName(rs.getString(4)),
-                rs.getInt(5), rs.getInt(6), rs.getInt(7),
-                new UpstreamCounts(rs.getInt(8), rs.getInt(9), rs.getInt(10), rs.getInt(11), rs.getInt(12)),
-                rs.getInt(13), rs.getString(14), rs.getString(15), rs.getString(16), getInstant(rs, 17),
-                getInstant(rs, 18), getInstant(rs, 19), getInstant(rs, 20), getInstant(rs, 21), rs.getLong(22),
-                rs.getString(24) == null ? null : new TaskInstance.Tentative(rs.getString(24),
-                        TaskState.fromAirflowName(rs.getString(25))));
+        return TaskInstance.builder(rs.getString(1), rs.getString(2)).mapIndex(rs.getInt(3))
+                .state(TaskState.fromAirflowName(rs.getString(4))).tryNumber(rs.getInt(5)).maxTries(rs.getInt(6))
+                .priority(rs.getInt(7))
+                .upstream(new UpstreamCounts(rs.getInt(8), rs.getInt(9), rs.getInt(10), rs.getInt(11), rs.getInt(12)))
+                .mapCount(rs.getInt(13)).itemJson(rs.getString(14)).outputJson(rs.getString(15)).error(rs.getString(16))
+                .queuedAt(getInstant(rs, 17)).startedAt(getInstant(rs, 18)).endedAt(getInstant(rs, 19))
+                .deadline(getInstant(rs, 20)).nextAttemptAt(getInstant(rs, 21)).version(rs.getLong(22))
+                .tentative(rs.getString(24) == null ? null : new TaskInstance.Tentative(
+                        MarkSource.decode(rs.getString(24)), TaskState.fromAirflowName(rs.getString(25))))
+                .build();
     }
 
     private List<DagRun> queryRuns(PreparedStatement p) throws SQLException {
@@ -869,7 +873,7 @@ public final class SqliteStateStore implements StateStore {
         setInstant(p, i++, t.endedAt());
         setInstant(p, i++, t.deadline());
         setInstant(p, i++, t.nextAttemptAt());
-        setString(p, i++, t.tentative() == null ? null : t.tentative().source());
+        setString(p, i++, t.tentative() == null ? null : t.tentative().source().encode());
         setString(p, i, t.tentative() == null ? null : t.tentative().before().airflowName());
     }
 

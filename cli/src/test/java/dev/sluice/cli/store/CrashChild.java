@@ -4,11 +4,9 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.RunType;
 import dev.sluice.engine.TaskInstance;
-import dev.sluice.engine.UpstreamCounts;
 import dev.sluice.model.Dag;
 import dev.sluice.model.DagBuilder;
 import dev.sluice.state.RunState;
-import dev.sluice.state.TaskState;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,9 +41,8 @@ public final class CrashChild {
                             RunState.RUNNING, null, "v1", t0, t0, null, (int) v, 0, 0, 0, v);
                     List<TaskInstance> tis = new ArrayList<>();
                     for (int i = 0; i < TASKS; i++) {
-                        tis.add(new TaskInstance(runId, "t" + i, -1, TaskState.NONE, (int) v, 1, 1,
-                                UpstreamCounts.ZERO, -1, null, "\"" + "x".repeat(200) + v + "\"", null, null, null,
-                                null, null, null, v));
+                        tis.add(TaskInstance.builder(runId, "t" + i).tryNumber((int) v)
+                                .outputJson("\"" + "x".repeat(200) + v + "\"").version(v).build());
                     }
                     store.apply(new Decision(run, tis, List.of(), List.of(), List.of(), Map.of("p", 1)));
                     System.out.println("committed " + runId + " " + v);

@@ -1,6 +1,7 @@
 package dev.sluice.functions.dags;
 
 import dev.sluice.engine.Engine;
+import dev.sluice.engine.EngineOptions;
 import dev.sluice.engine.Json;
 import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.model.Dag;
@@ -129,7 +130,8 @@ public final class DagRegistry {
      */
     public Engine engine(Dag dag, String version, int maxDispatchesPerDecision) {
         return engines.computeIfAbsent(dag.dagId() + "#" + version,
-                k -> new Engine(dag, maxDispatchesPerDecision, true));
+                k -> new Engine(dag, EngineOptions.builder().maxDispatchesPerDecision(maxDispatchesPerDecision)
+                        .orderedWrites(true).build()));
     }
 
     private Current load(DagSource.Entry e) {

@@ -9,6 +9,7 @@ import static dev.sluice.infra.TableLayout.sortableInstant;
 
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
+import dev.sluice.engine.MarkSource;
 import dev.sluice.engine.RunType;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
@@ -108,11 +109,15 @@ final class Items {
         return m;
     }
 
-    static final TableSchema<TaskInstance> INSTANCE = new Attrs<>(TaskInstance.class, 24, s -> new TaskInstance(
-            s.s(0), s.s(1), s.i(2, -1), TaskState.valueOf(s.s(3)), s.i(4, 0), s.i(5, 1), s.i(6, 1),
-            new UpstreamCounts(s.i(7, 0), s.i(8, 0), s.i(9, 0), s.i(10, 0), s.i(11, 0)), s.i(12, -1),
-            s.s(13), s.s(14), s.s(15), s.t(16), s.t(17), s.t(18), s.t(19), s.t(20), s.l(21),
-            s.s(22) == null ? null : new TaskInstance.Tentative(s.s(22), TaskState.valueOf(s.s(23)))))
+    static final TableSchema<TaskInstance> INSTANCE = new Attrs<>(TaskInstance.class, 24, s -> TaskInstance
+            .builder(s.s(0), s.s(1)).mapIndex(s.i(2, -1)).state(TaskState.valueOf(s.s(3))).tryNumber(s.i(4, 0))
+            .maxTries(s.i(5, 1)).priority(s.i(6, 1))
+            .upstream(new UpstreamCounts(s.i(7, 0), s.i(8, 0), s.i(9, 0), s.i(10, 0), s.i(11, 0)))
+            .mapCount(s.i(12, -1)).itemJson(s.s(13)).outputJson(s.s(14)).error(s.s(15)).queuedAt(s.t(16))
+            .startedAt(s.t(17)).endedAt(s.t(18)).deadline(s.t(19)).nextAttemptAt(s.t(20)).version(s.l(21))
+            .tentative(s.s(22) == null ? null
+                    : new TaskInstance.Tentative(MarkSource.decode(s.s(22)), TaskState.valueOf(s.s(23))))
+            .build())
             .add(String.class, "r", TaskInstance::runId)
             .add(String.class, "t", TaskInstance::taskId)
             .add(Integer.class, "m", TaskInstance::mapIndex)
@@ -135,7 +140,7 @@ final class Items {
             .add(Instant.class, "dl", TaskInstance::deadline)
             .add(Instant.class, "na", TaskInstance::nextAttemptAt)
             .add(Long.class, TableLayout.VERSION, TaskInstance::version)
-            .add(String.class, "tg", t -> t.tentative() == null ? null : t.tentative().source())
+            .add(String.class, "tg", t -> t.tentative() == null ? null : t.tentative().source().encode())
             .add(String.class, "tb", t -> t.tentative() == null ? null : t.tentative().before().name())
             .build();
 

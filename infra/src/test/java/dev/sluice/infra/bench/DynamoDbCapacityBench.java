@@ -3,6 +3,7 @@ package dev.sluice.infra.bench;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.Engine;
+import dev.sluice.engine.EngineOptions;
 import dev.sluice.engine.Event;
 import dev.sluice.engine.Notification;
 import dev.sluice.engine.RunType;
@@ -107,7 +108,8 @@ public final class DynamoDbCapacityBench {
         String table = AwsEndpointExtension.uniqueName("sluice-bench");
         TableLayout.createTable(c.dynamoDb(), table);
         DynamoDbStateStore store = DynamoDbStateStore.create(c.dynamoDb(), table, new PayloadStore(c.s3(), bucket));
-        Engine engine = new Engine(dag, 25, true); // as the coordinator: ordered writes on
+        Engine engine = new Engine(dag, // as the coordinator: ordered writes on
+                EngineOptions.builder().maxDispatchesPerDecision(25).orderedWrites(true).build());
         Random random = new Random(1);
         Instant now = Instant.parse("2024-01-01T00:00:00Z");
         String runId = "manual__bench";

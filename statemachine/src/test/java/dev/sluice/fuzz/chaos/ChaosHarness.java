@@ -4,6 +4,7 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.Engine;
+import dev.sluice.engine.EngineOptions;
 import dev.sluice.engine.Event;
 import dev.sluice.engine.Notification;
 import dev.sluice.engine.TaskInstance;
@@ -164,7 +165,8 @@ public final class ChaosHarness {
             RunPlan p = ChaosWorkload.plan(cfg.seed(), i);
             plans.put(p.runId(), p);
             // Ordered writes on, as the AWS coordinator runs: a store that writes atomically just ignores them.
-            engines.put(p.runId(), new Engine(p.dag(), MAX_DISPATCHES_PER_DECISION, true));
+            engines.put(p.runId(), new Engine(p.dag(), EngineOptions.builder()
+                    .maxDispatchesPerDecision(MAX_DISPATCHES_PER_DECISION).orderedWrites(true).build()));
             history.put(p.runId(), new ConcurrentLinkedQueue<>());
             creations.put(p.runId(), new AtomicInteger());
         }
