@@ -6,6 +6,7 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.Engine;
+import dev.sluice.engine.EngineOptions;
 import dev.sluice.engine.Event;
 import dev.sluice.engine.Json;
 import dev.sluice.engine.RunType;
@@ -67,7 +68,7 @@ class RenderParityTest {
 
     /** Runs the DAG's upstream tasks in {@code store}, recording {@code bigOutput} for big; returns load's try. */
     private Dispatch runUpTo(InMemoryStateStore store, String bigOutput) {
-        Engine engine = new Engine(dag, 25);
+        Engine engine = new Engine(dag, EngineOptions.builder().maxDispatchesPerDecision(25).build());
         Random random = new Random(7);
         store.apply(engine.decide(store.view(dag, "manual__p"), new Event.RunRequested("manual__p", RunType.MANUAL,
                 NOW, NOW, NOW, "{\"day\":\"monday\"}", "v1"), NOW, random));
