@@ -12,6 +12,7 @@ import dev.sluice.infra.PayloadStore;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
 import dev.sluice.model.TaskSpec;
+import dev.sluice.template.ShellCommand;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
 import java.time.Instant;
@@ -24,8 +25,8 @@ import java.util.function.Function;
 /**
  * Turns a {@link Dispatch} into the {@link TaskInvocation} its function receives, as the local runtime's
  * AttemptFactory does for a local try: params (DAG, then task, then the run's conf), the direct upstream outputs
- * (offloaded ones stay references), the mapped item, and for {@code command} tasks the rendered, shell-quoted
- * command. An invocation larger than {@link #MAX_INLINE_BYTES} sends its upstream outputs as one S3 reference.
+ * (offloaded ones stay references), the mapped item, and for {@code command} tasks the rendered script with its
+ * template values beside it (never in it). An invocation larger than {@link #MAX_INLINE_BYTES} sends its upstream outputs as one S3 reference.
  */
 final class InvocationBuilder {
     /** Lambda accepts 1 MB of asynchronous payload; stay well below it. */
@@ -59,11 +60,14 @@ final class InvocationBuilder {
         }
         String kind;
         String target;
+        Map<String, String> commandValues = Map.of();
         TemplateContext ctx;
         if (spec.kind() instanceof TaskKind.Command c) {
             ctx = tc.outputs(resolved(outputs)).build();
             kind = "command";
-            target = renderer.renderCommand(c.command(), ctx);
+            ShellCommand command = renderer.renderCommand(c.command(), ctx);
+            target = command.script();
+            commandValues = command.values();
         } else {
             ctx = tc.outputs(outputs).build();
             if (spec.kind() instanceof TaskKind.Handler h) {
@@ -90,7 +94,7 @@ final class InvocationBuilder {
                     PayloadStore.reference(payloads.put(key, outputsJson)), inv.itemJson(), inv.confJson(),
                     inv.kind(), inv.target(), inv.dispatchedAt());
         }
-        return inv;
+        return inv.withCommandValues(commandValues);
     }
 
     static Map<String, Object> conf(DagRun run) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -47,11 +48,17 @@ public record ShellCommand(String script, Map<String, String> values) {
     /** As {@link #display()} for a script and the environment it runs with (other variables are left out). */
     public static String display(String script, Map<String, String> env) {
         StringBuilder b = new StringBuilder(script);
-        env.entrySet().stream()
+        valueLines(env).forEach(line -> b.append("\n  with ").append(line));
+        return b.toString();
+    }
+
+    /** {@code SLUICE_V_1="value"} for each value variable in {@code env}, in order, the value as a JSON string. */
+    public static List<String> valueLines(Map<String, String> env) {
+        return env.entrySet().stream()
                 .filter(e -> e.getKey().startsWith(PREFIX))
                 .sorted(Map.Entry.comparingByKey(ShellCommand::byNumber))
-                .forEach(e -> b.append("\n  with ").append(e.getKey()).append('=').append(json(e.getValue())));
-        return b.toString();
+                .map(e -> e.getKey() + "=" + json(e.getValue()))
+                .toList();
     }
 
     private static int byNumber(String a, String b) {

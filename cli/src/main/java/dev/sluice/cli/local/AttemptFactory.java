@@ -11,6 +11,7 @@ import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
 import dev.sluice.model.TaskSpec;
 import dev.sluice.store.StateStore;
+import dev.sluice.template.ShellCommand;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values shell-quoted), sets the SLUICE_*
+ * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values as SLUICE_V_n variables), sets the SLUICE_*
  * environment, builds the handler's context, and picks the log file
  * {@code <logs>/<dag>/<run>/<task>[.<map>]/<try>.log}.
  */
@@ -59,11 +60,11 @@ final class AttemptFactory {
             tc.item(item);
         }
         TemplateContext ctx = tc.build();
-        String command = null;
+        ShellCommand command = null;
         if (spec.kind() instanceof TaskKind.Command c) {
             command = renderer.renderCommand(c.command(), ctx);
         }
-        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> env = new LinkedHashMap<>(command == null ? Map.of() : command.values());
         env.put("SLUICE_DAG_ID", dag.dagId());
         env.put("SLUICE_RUN_ID", run.runId());
         env.put("SLUICE_TASK_ID", spec.taskId());
@@ -76,6 +77,6 @@ final class AttemptFactory {
         Path log = logFile(logsDir, dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber());
         TaskContext handlerContext = new LocalTaskContext(dag.dagId(), run, x, ctx.ds(), item, params, outputs);
         return new Attempt(dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber(),
-                x.maxTries(), spec, command, env, spec.executionTimeout(), log, handlerContext);
+                x.maxTries(), spec, command == null ? null : command.script(), env, spec.executionTimeout(), log, handlerContext);
     }
 }

@@ -6,6 +6,9 @@ import dev.sluice.engine.Json;
 import dev.sluice.model.RetryPolicy;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,20 +26,41 @@ import java.util.Objects;
  * Upstream outputs that were offloaded stay references ({@code {"$ref":"s3://.."}}); the runtime loads them.
  *
  * @param kind    handler, command or function
- * @param target  the handler class, the rendered command, or the function name, by kind
+ * @param target  the handler class, the rendered command script, or the function name, by kind
+ * @param commandValues for a command: the template values its script references ({@code SLUICE_V_1} -> value),
+ *                      set in the command's environment; never part of the script text
  * @param paramsJson          a JSON object: DAG params, overlaid by task params, overlaid by the run's conf
  * @param upstreamOutputsJson a JSON object: direct upstream task id -> output
  */
 public record TaskInvocation(TaskRef task, int maxTries, String retryJson, Long nextRetryDelaySeconds,
                              Instant deadline, Instant logicalDate, Instant dataIntervalStart,
                              Instant dataIntervalEnd, String ds, String paramsJson, String upstreamOutputsJson,
-                             String itemJson, String confJson, String kind, String target, Instant dispatchedAt) {
+                             String itemJson, String confJson, String kind, String target, Instant dispatchedAt,
+                             Map<String, String> commandValues) {
     public TaskInvocation {
+        commandValues = commandValues == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(commandValues));
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(logicalDate, "logicalDate");
         paramsJson = paramsJson == null ? "{}" : paramsJson;
         upstreamOutputsJson = upstreamOutputsJson == null ? "{}" : upstreamOutputsJson;
+    }
+
+    /** An invocation without command values. */
+    public TaskInvocation(TaskRef task, int maxTries, String retryJson, Long nextRetryDelaySeconds,
+                          Instant deadline, Instant logicalDate, Instant dataIntervalStart,
+                          Instant dataIntervalEnd, String ds, String paramsJson, String upstreamOutputsJson,
+                          String itemJson, String confJson, String kind, String target, Instant dispatchedAt) {
+        this(task, maxTries, retryJson, nextRetryDelaySeconds, deadline, logicalDate, dataIntervalStart,
+                dataIntervalEnd, ds, paramsJson, upstreamOutputsJson, itemJson, confJson, kind, target, dispatchedAt,
+                Map.of());
+    }
+
+    /** A copy with the given command values. */
+    public TaskInvocation withCommandValues(Map<String, String> values) {
+        return new TaskInvocation(task, maxTries, retryJson, nextRetryDelaySeconds, deadline, logicalDate,
+                dataIntervalStart, dataIntervalEnd, ds, paramsJson, upstreamOutputsJson, itemJson, confJson, kind,
+                target, dispatchedAt, values);
     }
 
     public static String retryJson(RetryPolicy p) {
@@ -95,6 +119,10 @@ public record TaskInvocation(TaskRef task, int maxTries, String retryJson, Long 
         if (target != null) {
             n.put(kind, target);
         }
+        if (!commandValues.isEmpty()) {
+            ObjectNode values = n.putObject("commandValues");
+            commandValues.forEach(values::put);
+        }
         putInstant(n, "dispatchedAt", dispatchedAt);
         return n.toString();
     }
@@ -125,7 +153,25 @@ public record TaskInvocation(TaskRef task, int maxTries, String retryJson, Long 
                 instant(n, "deadline"), logical, instant(n, "dataIntervalStart"), instant(n, "dataIntervalEnd"),
                 n.hasNonNull("ds") ? n.get("ds").asText() : null, node(n, "params"), node(n, "upstreamOutputs"),
                 node(n, "item"), node(n, "conf"), kind, n.hasNonNull(kind) ? n.get(kind).asText() : null,
-                instant(n, "dispatchedAt"));
+                instant(n, "dispatchedAt"), commandValues(n));
+    }
+
+    private static Map<String, String> commandValues(JsonNode n) {
+        JsonNode values = n.path("commandValues");
+        if (values.isMissingNode() || values.isNull()) {
+            return Map.of();
+        }
+        if (!values.isObject()) {
+            throw new MalformedMessageException("invocation 'commandValues' must be an object of strings");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        values.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw new MalformedMessageException("invocation 'commandValues." + e.getKey() + "' is not a string");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        });
+        return out;
     }
 
     private static String node(JsonNode n, String field) {
