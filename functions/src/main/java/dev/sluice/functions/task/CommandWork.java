@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,7 +38,12 @@ public final class CommandWork implements TaskWork {
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command);
         Map<String, String> env = pb.environment();
         env.putAll(inv.commandValues());
-        log.info("task_command", "script", command, "values", String.join("\n", ShellCommand.valueLines(env)));
+        List<String> values = ShellCommand.valueLines(env);
+        if (values.isEmpty()) {
+            log.info("task_command", "script", command);
+        } else {
+            log.info("task_command", "script", command, "values", String.join("\n", values));
+        }
         env.put("SLUICE_DAG_ID", ctx.dagId());
         env.put("SLUICE_RUN_ID", ctx.runId());
         env.put("SLUICE_TASK_ID", ctx.taskId());
