@@ -10,18 +10,20 @@ import dev.sluice.functions.message.TaskRef;
 import dev.sluice.infra.PayloadStore;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
+import dev.sluice.template.ShellCommand;
 import dev.sluice.template.TemplateRenderer;
 import dev.sluice.template.TryContext;
 import java.time.Instant;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
  * Turns a {@link Dispatch} into the {@link TaskInvocation} its function receives, from the context every runtime
  * builds ({@link TryContext}, as the local runtime's AttemptFactory does): params, the direct upstream outputs
- * (offloaded ones stay references), the mapped item, and for {@code command} tasks the command rendered with
- * offloaded outputs loaded back. An invocation larger than {@link #MAX_INLINE_BYTES} sends its upstream outputs as
- * one S3 reference.
+ * (offloaded ones stay references), the mapped item, and for {@code command} tasks the script rendered with
+ * offloaded outputs loaded back, its template values beside it (never in it). An invocation larger than
+ * {@link #MAX_INLINE_BYTES} sends its upstream outputs as one S3 reference.
  */
 public final class InvocationBuilder {
     /** Lambda accepts 1 MB of asynchronous payload; stay well below it. */
@@ -51,8 +53,11 @@ public final class InvocationBuilder {
                                 Function<TaskKey, TaskInstance> instances, Instant now) {
         TryContext t = TryContext.of(dag, run, x, TryContext.Source.of(instances, loadOutput));
         TaskKind kind = t.spec().kind();
+        Map<String, String> commandValues = Map.of();
         if (kind instanceof TaskKind.Command c) {
-            kind = new TaskKind.Command(renderer.renderCommand(c.command(), t.templateContext()));
+            ShellCommand command = renderer.renderCommand(c.command(), t.templateContext());
+            kind = new TaskKind.Command(command.script());
+            commandValues = command.values();
         } else if (kind instanceof TaskKind.Empty) {
             throw new IllegalArgumentException("empty tasks are not invoked");
         }
@@ -65,6 +70,7 @@ public final class InvocationBuilder {
                 .logicalDate(run.logicalDate()).dataInterval(run.dataIntervalStart(), run.dataIntervalEnd())
                 .ds(t.ds()).paramsJson(Json.write(t.params())).upstreamOutputsJson(outputsJson)
                 .itemJson(x.itemJson()).confJson(run.confJson())
+                .commandValues(commandValues)
                 .dispatchedAt(now)
                 .build();
         if (payloads != null && outputsJson.length() > MAX_INLINE_BYTES / 2) {

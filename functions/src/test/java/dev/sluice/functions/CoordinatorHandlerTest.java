@@ -215,7 +215,8 @@ class CoordinatorHandlerTest {
         var report = t.dispatcher.invocations.get(1).invocation();
         assertThat(report.task().taskId()).isEqualTo("report");
         assertThat(report.kindName()).isEqualTo("command");
-        assertThat(report.target()).isEqualTo("echo raw/2024-03-05/data_0001.parquet");
+        assertThat(report.target()).isEqualTo("echo \"${SLUICE_V_1}\"");
+        assertThat(report.commandValues()).isEqualTo(Map.of("SLUICE_V_1", "raw/2024-03-05/data_0001.parquet"));
         assertThat(Json.toJava(report.upstreamOutputsJson())).isEqualTo(Map.of("load", Map.of("rows", 3)));
         TaskInstance ti = t.store.view(t.registry.pinned("lake", load.dagVersion()), load.runId())
                 .instance(TaskKey.of("load"));

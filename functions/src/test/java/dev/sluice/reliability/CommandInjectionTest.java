@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Shell injection, end to end through the Lambda path: a trigger's conf values (an S3 run's conf carries the object
  * key the same way) and mapped items built to break out of a command reach the command runner as plain data, through
- * the rendering of {@code command} (shell-quoted) and through SLUICE_ITEM. The coordinator renders, the task
+ * the rendering of {@code command} (values as SLUICE_V_n variables, never script text) and through SLUICE_ITEM. The coordinator renders, the task
  * runtime claims and runs {@link CommandWork}; no marker file appears, and the task sees the exact bytes.
  */
 class CommandInjectionTest {

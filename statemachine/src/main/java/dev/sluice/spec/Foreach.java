@@ -6,6 +6,8 @@ import dev.sluice.spec.SpecTree.ListNode;
 import dev.sluice.spec.SpecTree.MapNode;
 import dev.sluice.spec.SpecTree.Node;
 import dev.sluice.spec.SpecTree.Scalar;
+import dev.sluice.template.ShellQuote;
+import dev.sluice.template.TemplateRenderer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -21,13 +23,17 @@ import java.util.regex.Pattern;
 /**
  * The {@code foreach:} block: stamps out its task list once per item, replacing {@code {{ var }}} and
  * {@code {{ var.key }}} at load time. Every other {@code {{ ... }}} is left alone for run-time templating.
- * In shell fields (command and callbacks) a substituted value is shell-quoted unless written {@code {{ var | raw }}}.
+ *
+ * <p>An item is data. In the fields that are templates at run time (command and callbacks) a plain word such as
+ * {@code orders} is written as is; any other value is written as a template literal,
+ * {@code {{ '6f7264...' | unhex }}}, so that its text is never read as template source (an item
+ * {@code {{ params.p | raw }}} stays that text) and reaches the shell as a value, like every other template value.
+ * {@code {{ var | raw }}} pastes the item's text as shell syntax, still never as a template.
  */
 final class Foreach {
     static final Set<String> FIELDS = Set.of("foreach", "foreach_file", "as", "tasks");
     private static final Pattern VAR = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> SHELL_FIELDS = Set.of("command", "on_failure", "on_retry", "on_success");
-    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
     private Foreach() {
     }
@@ -146,7 +152,8 @@ final class Foreach {
                 m.appendReplacement(b, Matcher.quoteReplacement(m.group()));
             } else {
                 boolean raw = m.group(2) != null;
-                m.appendReplacement(b, Matcher.quoteReplacement(shell && !raw ? shellQuote(value) : value));
+                String put = !shell || ShellQuote.isSafe(value) ? value : TemplateRenderer.literal(value, raw);
+                m.appendReplacement(b, Matcher.quoteReplacement(put));
             }
         }
         m.appendTail(b);
@@ -179,13 +186,5 @@ final class Foreach {
         }
         v.error(at, "foreach items must be values or mappings, got " + item.describe());
         return null;
-    }
-
-    /** POSIX shell quoting: safe words stay as they are, anything else goes in single quotes. */
-    static String shellQuote(String s) {
-        if (!s.isEmpty() && SAFE.matcher(s).matches()) {
-            return s;
-        }
-        return "'" + s.replace("'", "'\\''") + "'";
     }
 }

@@ -11,6 +11,7 @@ import dev.sluice.model.TriggerRule;
 import dev.sluice.spec.SpecTree.Field;
 import dev.sluice.spec.SpecTree.ListNode;
 import dev.sluice.spec.SpecTree.MapNode;
+import dev.sluice.template.RawRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -187,6 +188,7 @@ final class TaskReader {
             TaskKind parsed = switch (k) {
                 case "command" -> {
                     String c = v.string(f);
+                    rawRule(f, c);
                     yield c == null ? null : new TaskKind.Command(c);
                 }
                 case "handler" -> {
@@ -276,8 +278,16 @@ final class TaskReader {
                 backoff != null && backoff, maxDelay);
     }
 
+    /** {@code | raw} only as the last filter of a whole expression: see {@link RawRule}. */
+    private void rawRule(Field f, String template) {
+        for (String problem : RawRule.problems(template)) {
+            v.error(f.value().at(), f.key() + ": " + problem);
+        }
+    }
+
     private String callback(Field f) {
         String s = v.string(f);
+        rawRule(f, s);
         if (s != null && s.isBlank()) {
             v.error(f.value().at(), f.key() + " must not be empty");
             return null;

@@ -5,50 +5,82 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Second pass of {@link TemplateRenderer#renderCommand}: the first pass renders every non-raw {@code {{ }}} output
- * as an opaque placeholder; this pass walks the command with a small POSIX shell lexer and replaces each
- * placeholder with the value quoted for the lexical context it sits in:
+ * as an opaque placeholder; this pass replaces each placeholder by a reference to an environment variable
+ * ({@code SLUICE_V_1}, {@code SLUICE_V_2}, ...) that holds the value, and returns the script with the values
+ * beside it ({@link ShellCommand}). No value is ever part of the script text.
+ *
+ * <p>A small POSIX shell lexer picks the spelling of the reference so that the value arrives as one word, unsplit:
  * <ul>
- *   <li>plain code, or inside {@code $( )}: {@code 'value'} (one word);</li>
- *   <li>inside {@code "..."}: the double quote is closed, the single-quoted value inserted and the double quote
- *       reopened ({@code "a{{ x }}b"} becomes {@code "a"'x y'"b"}), so the word's value is exactly the data;</li>
- *   <li>inside {@code '...'}: the same with single quotes ({@code 'a'x'b'});</li>
- *   <li>inside a {@code #} comment: quoted with line breaks turned into spaces, so a newline cannot end the
- *       comment.</li>
+ *   <li>plain code, {@code $( )}, backticks, {@code ${X:-word}}, a comment: {@code "${SLUICE_V_1}"};</li>
+ *   <li>inside {@code "..."} or an unquoted heredoc body: {@code ${SLUICE_V_1}};</li>
+ *   <li>inside {@code '...'}: the quote is closed around it, {@code '"${SLUICE_V_1}"'}; inside {@code $'...'}
+ *       likewise, {@code '"${SLUICE_V_1}"$'};</li>
+ *   <li>inside {@code $(( ))}, {@code (( ))}, {@code $[ ]}, a {@code ${a[i]}} subscript or a {@code ${s:off}}
+ *       offset: {@code ${SLUICE_V_1}}, and the value must be a decimal integer, because bash evaluates an
+ *       arithmetic operand as an expression (and {@code a[$(cmd)]} there runs {@code cmd}).</li>
  * </ul>
- * Contexts where no quoting is reliable are rejected with a {@link TemplateException}: backticks, {@code ${...}},
- * {@code $'...'}, heredoc bodies and right after a backslash. Use an environment variable or {@code | raw} there.
- * A template whose quotes or {@code $(} do not balance is rejected too, since its context cannot be known.
- * Known limitation: an unparenthesised {@code case} pattern ({@code a)}) inside {@code $( )} ends the substitution
- * for this lexer (as in old shells); write {@code (a)} there.
+ * The safety does not depend on the guess: whatever the reference is taken for, the shell only ever expands a
+ * variable, and an expansion's result is never parsed again as shell (outside eval-like constructs the script
+ * itself chooses). A wrong guess can at worst change how the value is split, or leave the reference literal.
+ * Refused, since the value could not arrive at all: a placeholder in the body of a heredoc whose delimiter is
+ * quoted, in a heredoc delimiter, or right after a backslash; a template whose quotes do not balance.
  */
 final class ShellAssembler {
 
     static final char START = '\uE000';
     static final char END = '\uE001';
+    /** Starts a {@code | raw} value: spliced into the command as shell syntax before lexing. */
+    static final char RAW_START = '\uE002';
 
-    private enum Kind { TOP, CMDSUB, PARAM, SQ, DQ, ANSI, BQ, COMMENT }
+    private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
+
+    private enum Kind { TOP, CMDSUB, PARAM, ARITH, SQ, DQ, ANSI, BQ, COMMENT }
 
     private static final class Frame {
         final Kind kind;
+        /** ARITH: closed by {@code ]} ({@code $[ ]}) rather than {@code ))}. */
+        final boolean bracket;
         int depth;
+        /** PARAM: characters seen after the brace. */
+        int pos;
+        /** PARAM: the operator after the name has been seen. */
+        boolean operatorSeen;
+        /** PARAM: inside a subscript or an offset, which bash evaluates as arithmetic. */
+        boolean arith;
 
         Frame(Kind kind) {
+            this(kind, false);
+        }
+
+        Frame(Kind kind, boolean bracket) {
             this.kind = kind;
+            this.bracket = bracket;
         }
     }
 
-    private record Heredoc(String delimiter, boolean stripTabs) {
+    private record Heredoc(String delimiter, boolean stripTabs, boolean quoted) {
     }
 
-    private ShellAssembler() {
-    }
+    private final String s;
+    private final String template;
+    private final StringBuilder out;
+    private final Deque<Frame> stack = new ArrayDeque<>();
+    private final List<Heredoc> pending = new ArrayList<>();
+    private final Map<String, String> values = new LinkedHashMap<>();
 
-    /** Starts a {@code | raw} value: spliced into the command as shell syntax before lexing. */
-    static final char RAW_START = '\uE002';
+    private ShellAssembler(String s, String template) {
+        this.s = s;
+        this.template = template;
+        this.out = new StringBuilder(s.length() + 16);
+    }
 
     static String encode(String value) {
         return START + hex(value) + END;
@@ -66,12 +98,12 @@ final class ShellAssembler {
         return s.indexOf(START) >= 0 || s.indexOf(END) >= 0 || s.indexOf(RAW_START) >= 0;
     }
 
-    /** Splices {@code | raw} values in as plain text (values they embed stay placeholders). */
-    static String expandRaw(String s) {
+    /** Splices {@code | raw} values in as plain text; values they embed (from a captured block) stay values. */
+    private static String expandRaw(String s) {
         if (s.indexOf(RAW_START) < 0) {
             return s;
         }
-        StringBuilder out = new StringBuilder();
+        StringBuilder b = new StringBuilder();
         int i = 0;
         while (i < s.length()) {
             char c = s.charAt(i);
@@ -80,30 +112,30 @@ final class ShellAssembler {
                 if (end < 0) {
                     throw new TemplateException("corrupted template value marker");
                 }
-                out.append(expandRaw(decodeHex(s.substring(i + 1, end))));
+                b.append(expandRaw(decodeHex(s.substring(i + 1, end))));
                 i = end + 1;
             } else {
-                out.append(c);
+                b.append(c);
                 i++;
             }
         }
-        return out.toString();
+        return b.toString();
     }
 
     private static String decodeHex(String hex) {
         try {
-            return new String(HexFormat.of().parseHex(hex.toLowerCase(java.util.Locale.ROOT)), StandardCharsets.UTF_8);
+            return new String(HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT)), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw new TemplateException("corrupted template value marker", e);
         }
     }
 
-    /** Replaces every placeholder in {@code s} by its plain value (used for values that embed other values). */
+    /** Replaces every placeholder in {@code s} by its plain value (a value that embeds values from a block). */
     static String decodeAll(String s) {
         if (s.indexOf(START) < 0 && s.indexOf(RAW_START) < 0) {
             return s;
         }
-        StringBuilder out = new StringBuilder();
+        StringBuilder b = new StringBuilder();
         int i = 0;
         while (i < s.length()) {
             char c = s.charAt(i);
@@ -112,47 +144,34 @@ final class ShellAssembler {
                 if (end < 0) {
                     throw new TemplateException("corrupted template value marker");
                 }
-                out.append(decode(s.substring(i + 1, end)));
+                b.append(decodeAll(decodeHex(s.substring(i + 1, end))));
                 i = end + 1;
             } else {
-                out.append(c);
+                b.append(c);
                 i++;
             }
         }
-        return out.toString();
+        return b.toString();
     }
 
-    private static String decode(String hex) {
-        return decodeAll(decodeHex(hex));
+    static ShellCommand assemble(String rendered, String template) {
+        return new ShellAssembler(expandRaw(rendered), template).run();
     }
 
-    static String assemble(String rendered, String template) {
-        String s = expandRaw(rendered);
-        if (s.indexOf(START) < 0) {
-            return s;
-        }
-        StringBuilder out = new StringBuilder(s.length() + 16);
-        Deque<Frame> stack = new ArrayDeque<>();
+    private ShellCommand run() {
         stack.push(new Frame(Kind.TOP));
-        List<Heredoc> pending = new ArrayList<>();
         int n = s.length();
         int i = 0;
         while (i < n) {
             char c = s.charAt(i);
             Frame f = stack.peek();
             if (c == START) {
-                int end = s.indexOf(END, i);
-                if (end < 0) {
-                    throw new TemplateException("corrupted template value marker");
-                }
-                String value = decode(s.substring(i + 1, end));
-                out.append(place(f.kind, value, template));
-                i = end + 1;
+                i = placeholder(i, f.kind == Kind.PARAM && f.arith ? Kind.ARITH : f.kind);
                 continue;
             }
             if (c == '\\' && f.kind != Kind.SQ && f.kind != Kind.COMMENT) {
                 if (i + 1 < n && s.charAt(i + 1) == START) {
-                    throw unsafe(template, "directly after a backslash");
+                    throw refused("directly after a backslash");
                 }
                 out.append(c);
                 if (i + 1 < n) {
@@ -184,63 +203,130 @@ final class ShellAssembler {
                         i++;
                     }
                 }
-                case DQ -> {
-                    if (c == '"') {
-                        stack.pop();
-                        out.append(c);
-                        i++;
-                    } else if (c == '`') {
-                        stack.push(new Frame(Kind.BQ));
-                        out.append(c);
-                        i++;
-                    } else if (c == '$' && i + 1 < n && (s.charAt(i + 1) == '(' || s.charAt(i + 1) == '{')) {
-                        stack.push(new Frame(s.charAt(i + 1) == '(' ? Kind.CMDSUB : Kind.PARAM));
-                        out.append(c).append(s.charAt(i + 1));
-                        i += 2;
-                    } else {
-                        out.append(c);
-                        i++;
-                    }
-                }
-                default -> i = code(s, i, f, stack, pending, out, template);
+                case DQ -> i = doubleQuoted(i);
+                default -> i = code(i, f);
             }
+        }
+        if (stack.peek().kind == Kind.COMMENT) {
+            stack.pop(); // a comment on the last line
         }
         if (stack.size() != 1) {
             throw new TemplateException("cannot render command template '" + abbreviate(template)
-                    + "': it has an unterminated quote, $( or ${, so values cannot be quoted safely");
+                    + "': it has an unterminated quote, $(, $(( or ${, so where its values go cannot be known");
         }
-        return out.toString();
+        return new ShellCommand(out.toString(), values);
     }
 
-    /** One step in code context (TOP, CMDSUB, PARAM); returns the next index. */
-    private static int code(String s, int i, Frame f, Deque<Frame> stack, List<Heredoc> pending, StringBuilder out,
-                            String template) {
+    /** Emits the reference for the placeholder at {@code i}; returns the index after it. */
+    private int placeholder(int i, Kind kind) {
+        int end = s.indexOf(END, i);
+        if (end < 0) {
+            throw new TemplateException("corrupted template value marker");
+        }
+        String value = decodeAll(decodeHex(s.substring(i + 1, end)));
+        out.append(reference(kind, value));
+        return end + 1;
+    }
+
+    private String reference(Kind kind, String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new TemplateException("cannot render command template '" + abbreviate(template)
+                    + "': a value contains a NUL character, which no environment variable can hold");
+        }
+        if (kind == Kind.ARITH && !INTEGER.matcher(value).matches()) {
+            throw new TemplateException("cannot render command template '" + abbreviate(template)
+                    + "': a value used in shell arithmetic must be a decimal integer, got " + quoted(value)
+                    + " (bash evaluates an arithmetic operand as an expression, which can run commands)");
+        }
+        String name = ShellCommand.PREFIX + (values.size() + 1);
+        values.put(name, value);
+        String ref = "${" + name + "}";
+        return switch (kind) {
+            case TOP, CMDSUB, BQ, PARAM, COMMENT -> "\"" + ref + "\"";
+            case DQ, ARITH -> ref;
+            case SQ -> "'\"" + ref + "\"'";
+            case ANSI -> "'\"" + ref + "\"$'";
+        };
+    }
+
+    private int doubleQuoted(int i) {
+        int n = s.length();
+        char c = s.charAt(i);
+        if (c == '"') {
+            stack.pop();
+        } else if (c == '`') {
+            stack.push(new Frame(Kind.BQ));
+        } else if (c == '$' && i + 2 < n && s.charAt(i + 1) == '(' && s.charAt(i + 2) == '(') {
+            stack.push(new Frame(Kind.ARITH));
+            out.append("$((");
+            return i + 3;
+        } else if (c == '$' && i + 1 < n && "({[".indexOf(s.charAt(i + 1)) >= 0) {
+            char next = s.charAt(i + 1);
+            stack.push(next == '(' ? new Frame(Kind.CMDSUB) : next == '{' ? new Frame(Kind.PARAM)
+                    : new Frame(Kind.ARITH, true));
+            out.append(c).append(next);
+            return i + 2;
+        }
+        out.append(c);
+        return i + 1;
+    }
+
+    /** One step in code context (TOP, CMDSUB, PARAM, ARITH); returns the next index. */
+    private int code(int i, Frame f) {
         int n = s.length();
         char c = s.charAt(i);
         char next = i + 1 < n ? s.charAt(i + 1) : 0;
+        if (f.kind == Kind.PARAM && !f.operatorSeen && param(c, next, f)) {
+            out.append(c);
+            return i + 1;
+        }
         switch (c) {
             case '\'' -> stack.push(new Frame(Kind.SQ));
             case '"' -> stack.push(new Frame(Kind.DQ));
             case '`' -> stack.push(new Frame(Kind.BQ));
             case '$' -> {
-                if (next == '\'' || next == '(' || next == '{') {
-                    stack.push(new Frame(next == '\'' ? Kind.ANSI : next == '(' ? Kind.CMDSUB : Kind.PARAM));
+                if (next == '(' && i + 2 < n && s.charAt(i + 2) == '(') {
+                    stack.push(new Frame(Kind.ARITH));
+                    out.append("$((");
+                    return i + 3;
+                }
+                if (next == '\'' || next == '(' || next == '{' || next == '[') {
+                    stack.push(switch (next) {
+                        case '\'' -> new Frame(Kind.ANSI);
+                        case '(' -> new Frame(Kind.CMDSUB);
+                        case '{' -> new Frame(Kind.PARAM);
+                        default -> new Frame(Kind.ARITH, true);
+                    });
                     out.append(c).append(next);
                     return i + 2;
                 }
             }
             case '(' -> {
-                if (f.kind == Kind.CMDSUB) {
+                if (next == '(' && f.kind != Kind.ARITH && f.kind != Kind.PARAM && atCommandStart(i)) {
+                    stack.push(new Frame(Kind.ARITH));
+                    out.append("((");
+                    return i + 2;
+                }
+                if (f.kind == Kind.CMDSUB || f.kind == Kind.ARITH) {
                     f.depth++;
                 }
             }
             case ')' -> {
-                if (f.kind == Kind.CMDSUB) {
-                    if (f.depth == 0) {
-                        stack.pop();
-                    } else {
+                if (f.kind == Kind.CMDSUB || f.kind == Kind.ARITH && !f.bracket) {
+                    if (f.depth > 0) {
                         f.depth--;
+                    } else if (f.kind == Kind.CMDSUB) {
+                        stack.pop();
+                    } else if (next == ')') {
+                        stack.pop();
+                        out.append("))");
+                        return i + 2;
                     }
+                }
+            }
+            case ']' -> {
+                if (f.kind == Kind.ARITH && f.bracket && f.depth == 0) {
+                    stack.pop();
                 }
             }
             case '}' -> {
@@ -249,23 +335,24 @@ final class ShellAssembler {
                 }
             }
             case '#' -> {
-                if (f.kind != Kind.PARAM && (i == 0 || " \t\n;&|()<>".indexOf(s.charAt(i - 1)) >= 0)) {
+                if (f.kind != Kind.PARAM && f.kind != Kind.ARITH
+                        && (i == 0 || " \t\n;&|()<>".indexOf(s.charAt(i - 1)) >= 0)) {
                     stack.push(new Frame(Kind.COMMENT));
                 }
             }
             case '<' -> {
-                if (next == '<' && f.kind != Kind.PARAM) {
+                if (next == '<' && f.kind != Kind.PARAM && f.kind != Kind.ARITH) {
                     if (i + 2 < n && s.charAt(i + 2) == '<') {
                         out.append("<<<");
                         return i + 3;
                     }
-                    return heredocOperator(s, i, pending, out, template);
+                    return heredocOperator(i);
                 }
             }
             case '\n' -> {
                 out.append(c);
                 if (!pending.isEmpty()) {
-                    int j = heredocBodies(s, i + 1, pending, out, template);
+                    int j = heredocBodies(i + 1);
                     pending.clear();
                     return j;
                 }
@@ -278,7 +365,44 @@ final class ShellAssembler {
         return i + 1;
     }
 
-    private static int heredocOperator(String s, int i, List<Heredoc> pending, StringBuilder out, String template) {
+    /**
+     * The part of {@code ${...}} before its operator: a name, a {@code [subscript]} (arithmetic in bash), then
+     * {@code :offset} (arithmetic) or another operator ({@code :-}, {@code -}, {@code #}, ...). Returns true when
+     * {@code c} was consumed here.
+     */
+    private static boolean param(char c, char next, Frame f) {
+        if (f.arith) {
+            if (c == ']' && f.depth == 0) {
+                f.arith = false;
+                return true;
+            }
+            return false;
+        }
+        boolean first = f.pos++ == 0;
+        if (Character.isLetterOrDigit(c) || c == '_' || first && "#!?@*$".indexOf(c) >= 0) {
+            return true;
+        }
+        if (c == '[') {
+            f.arith = true;
+            return true;
+        }
+        f.operatorSeen = true;
+        if (c == ':' && "-=?+".indexOf(next) < 0) {
+            f.arith = true; // ${s:offset:length}
+            return true;
+        }
+        return false;
+    }
+
+    private boolean atCommandStart(int i) {
+        int j = i - 1;
+        while (j >= 0 && (s.charAt(j) == ' ' || s.charAt(j) == '\t')) {
+            j--;
+        }
+        return j < 0 || "\n;&|(".indexOf(s.charAt(j)) >= 0;
+    }
+
+    private int heredocOperator(int i) {
         int n = s.length();
         int j = i + 2;
         boolean strip = j < n && s.charAt(j) == '-';
@@ -289,19 +413,22 @@ final class ShellAssembler {
             j++;
         }
         StringBuilder delim = new StringBuilder();
+        boolean quoted = false;
         while (j < n) {
             char c = s.charAt(j);
             if (c == START) {
-                throw unsafe(template, "as a heredoc delimiter");
+                throw refused("as a heredoc delimiter");
             }
             if (c == '\'' || c == '"') {
                 int close = s.indexOf(c, j + 1);
                 if (close < 0) {
                     break;
                 }
+                quoted = true;
                 delim.append(s, j + 1, close);
                 j = close + 1;
             } else if (c == '\\' && j + 1 < n) {
+                quoted = true;
                 delim.append(s.charAt(j + 1));
                 j += 2;
             } else if (Character.isWhitespace(c) || ";&|<>()".indexOf(c) >= 0) {
@@ -312,24 +439,36 @@ final class ShellAssembler {
             }
         }
         if (delim.indexOf(String.valueOf(START)) >= 0) {
-            throw unsafe(template, "as a heredoc delimiter");
+            throw refused("as a heredoc delimiter");
         }
-        pending.add(new Heredoc(delim.toString(), strip));
+        pending.add(new Heredoc(delim.toString(), strip, quoted));
         out.append(s, i, j);
         return j;
     }
 
-    private static int heredocBodies(String s, int j, List<Heredoc> pending, StringBuilder out, String template) {
+    private int heredocBodies(int j) {
         int n = s.length();
         for (Heredoc h : pending) {
             while (j < n) {
                 int eol = s.indexOf('\n', j);
                 int lineEnd = eol < 0 ? n : eol;
                 String line = s.substring(j, lineEnd);
-                if (line.indexOf(START) >= 0) {
-                    throw unsafe(template, "inside a heredoc body");
+                if (line.indexOf(START) >= 0 && h.quoted()) {
+                    throw refused("inside the body of a heredoc with a quoted delimiter (the shell expands "
+                            + "nothing there; write <<" + h.delimiter() + " without quotes)");
                 }
-                out.append(line);
+                for (int k = 0; k < line.length(); ) {
+                    if (line.charAt(k) == START) {
+                        int end = line.indexOf(END, k);
+                        if (end < 0) {
+                            throw new TemplateException("corrupted template value marker");
+                        }
+                        out.append(reference(Kind.DQ, decodeAll(decodeHex(line.substring(k + 1, end)))));
+                        k = end + 1;
+                    } else {
+                        out.append(line.charAt(k++));
+                    }
+                }
                 if (eol >= 0) {
                     out.append('\n');
                 }
@@ -343,22 +482,14 @@ final class ShellAssembler {
         return j;
     }
 
-    private static String place(Kind kind, String value, String template) {
-        return switch (kind) {
-            case TOP, CMDSUB -> ShellQuote.quote(value);
-            case DQ -> "\"" + ShellQuote.quote(value) + "\"";
-            case SQ -> "'" + ShellQuote.quote(value) + "'";
-            case COMMENT -> ShellQuote.quote(value.replace('\n', ' ').replace('\r', ' '));
-            case BQ -> throw unsafe(template, "inside backticks (use $( ) instead)");
-            case PARAM -> throw unsafe(template, "inside ${...}");
-            case ANSI -> throw unsafe(template, "inside $'...'");
-        };
+    private TemplateException refused(String where) {
+        return new TemplateException("cannot render command template '" + abbreviate(template)
+                + "': a template value " + where + " cannot reach the command; move it elsewhere");
     }
 
-    private static TemplateException unsafe(String template, String where) {
-        return new TemplateException("cannot render command template '" + abbreviate(template)
-                + "': a template value " + where + " cannot be shell-quoted safely; pass it through an environment "
-                + "variable, move it outside, or opt out with | raw");
+    private static String quoted(String value) {
+        String v = value.length() <= 40 ? value : value.substring(0, 37) + "...";
+        return "'" + v.replace("\n", "\\n") + "'";
     }
 
     static String abbreviate(String template) {

@@ -4,7 +4,8 @@ import java.util.regex.Pattern;
 
 /**
  * POSIX shell quoting. {@link #quote(String)} turns any string into exactly one shell word whose value is the
- * string itself, so data (a file name, an S3 key, a mapped item) can never inject shell syntax.
+ * string itself. Template values in commands do not go through here: they reach the shell as environment
+ * variables ({@link ShellCommand}). {@link #isSafe} decides which foreach items may stay plain words in a command.
  *
  * <pre>{@code
  * ShellQuote.quote("orders")          // orders            (safe token, left bare)

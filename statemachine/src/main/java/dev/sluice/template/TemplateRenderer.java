@@ -34,26 +34,24 @@ import java.util.stream.Collectors;
  * <pre>{@code
  * TemplateRenderer r = new TemplateRenderer();          // build once, share: it is thread-safe
  * r.renderCommand("process.sh {{ item }} --day {{ ds }}", ctx)
- *     // item = "a b; rm -rf x"  ->  process.sh 'a b; rm -rf x' --day 2024-01-01
- * r.renderCommand("run {{ params.flags | raw }}", ctx)  // opt-out: flags inserted as shell syntax
+ *     // script: process.sh "${SLUICE_V_1}" --day "${SLUICE_V_2}"
+ *     // values: SLUICE_V_1="a b; rm -rf x", SLUICE_V_2="2024-01-01" (passed in the environment)
+ * r.renderCommand("run {{ params.flags | raw }}", ctx)  // opt-out: flags pasted as shell syntax
  * r.renderText("s3://bucket/raw/{{ ds }}/", ctx)         // no quoting, for non-shell fields
  * }</pre>
  *
- * <h2>Quoting in commands</h2>
- * In {@link #renderCommand}, every {@code {{ expr }}} output is shell-quoted, so a value can never inject shell
- * syntax; Airflow lacks this protection. The output is quoted for where it sits (see {@code ShellAssembler}):
+ * <h2>Values in commands</h2>
+ * In {@link #renderCommand}, no value becomes shell text: every {@code {{ expr }}} is replaced in the script by a
+ * reference to an environment variable that holds the value ({@code "${SLUICE_V_1}"}), and the runner starts
+ * {@code /bin/sh -c SCRIPT} with those variables set (see {@link ShellCommand} and {@code ShellAssembler} for how
+ * the reference is written in each shell context). Airflow lacks this protection.
  * <ul>
- *   <li>{@code echo {{ item }}} gives {@code echo 'it'\''s $(x)'}; safe tokens such as {@code orders},
- *       {@code 2024-01-01} or {@code 42} stay bare.</li>
- *   <li>Inside double quotes, {@code echo "day={{ ds }} {{ item }}"} gives
- *       {@code echo "day="2024-01-01" "'a b'""}: the double quote is closed around the single-quoted value,
- *       so the shell sees the plain value and no literal quote characters, and {@code $( )}, backticks or
- *       {@code "} in the value stay inert. Likewise inside single quotes.</li>
- *   <li>Inside backticks, {@code ${...}}, {@code $'...'}, heredoc bodies or right after a backslash no quoting is
- *       reliable, so rendering fails with a {@link TemplateException}; pass the value in an environment variable
- *       ({@code SLUICE_ITEM}) instead.</li>
- *   <li>The explicit opt-out is the {@code raw} filter, as the last filter: {@code {{ params.flags | raw }}} emits
- *       the value unquoted, as shell syntax. Use it only for values the DAG author controls.</li>
+ *   <li>{@code echo {{ item }}} gives {@code echo "${SLUICE_V_1}"}; {@code echo "day={{ ds }}"} gives
+ *       {@code echo "day=${SLUICE_V_1}"}; {@code echo '{{ ds }}'} gives {@code echo ''"${SLUICE_V_1}"''}.</li>
+ *   <li>Inside shell arithmetic ({@code $(( {{ n }} + 1 ))}) the value must be a decimal integer.</li>
+ *   <li>The one opt-out is {@code | raw} as the last filter of the whole expression: {@code {{ params.flags | raw }}}
+ *       pastes the value into the script as shell syntax. Use it only for values the DAG author controls.
+ *       {@code {{ a ~ b | raw }}} (raw binds to {@code b} alone) is refused, see {@link RawRule}.</li>
  * </ul>
  * Maps and lists render as JSON ({@code {{ outputs.extract }}} gives {@code '["a","b"]'}); dates as ISO-8601 with
  * offset; {@code null} as an empty string.
@@ -102,20 +100,23 @@ public final class TemplateRenderer {
             throw new IOException("templates cannot load other templates ('" + name + "')");
         });
         j.getGlobalContext().registerFilter(new RawFilter());
+        j.getGlobalContext().registerFilter(new UnhexFilter());
         return j;
     }
 
     /**
-     * Renders a {@code command} field: every {@code {{ }}} output is shell-quoted unless it ends with {@code | raw}.
+     * Renders a {@code command} field: every {@code {{ }}} output becomes a variable reference in the script and
+     * a value beside it, unless it ends with {@code | raw}.
      *
-     * @throws TemplateException on a syntax error, an undefined variable, or a value in an unquotable position
+     * @throws TemplateException on a syntax error, an undefined variable, a misplaced raw, or a value in a position
+     *                           it cannot reach (a quoted heredoc body, a non-integer in arithmetic)
      */
-    public String renderCommand(String template, TemplateContext ctx) {
+    public ShellCommand renderCommand(String template, TemplateContext ctx) {
         return renderCommand(template, ctx.variables());
     }
 
     /** As {@link #renderCommand(String, TemplateContext)} with explicit variables. */
-    public String renderCommand(String template, Map<String, ?> variables) {
+    public ShellCommand renderCommand(String template, Map<String, ?> variables) {
         Objects.requireNonNull(template, "template");
         if (ShellAssembler.containsMarker(template)) {
             throw new TemplateException("cannot render command template '" + ShellAssembler.abbreviate(template)
@@ -231,11 +232,36 @@ public final class TemplateRenderer {
         }
     }
 
-    /** Renders each {@code {{ }}}: quoted placeholder (command mode) or plain text. */
+    /**
+     * {@code '68690a' | unhex}: the UTF-8 text of a hex string. A {@code foreach} item that is not a plain word is
+     * stamped into a template this way, so its text is a literal and never template source.
+     */
+    static final class UnhexFilter implements Filter {
+        @Override
+        public String getName() {
+            return "unhex";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            String hex = var == null ? "" : var.toString();
+            try {
+                return new String(java.util.HexFormat.of().parseHex(hex), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new TemplateException("unhex needs a hex string, got '" + ShellAssembler.abbreviate(hex) + "'");
+            }
+        }
+    }
+
+    /** The text of {@code value} as a template expression that renders exactly it: {@code {{ 'hex' | unhex }}}. */
+    public static String literal(String value, boolean raw) {
+        return "{{ '" + java.util.HexFormat.of().formatHex(value.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "' | unhex" + (raw ? " | raw" : "") + " }}";
+    }
+
+    /** Renders each {@code {{ }}}: a value placeholder (command mode) or plain text. */
     static final class OutputStrategy implements ExpressionStrategy {
         private static final long serialVersionUID = 1L;
-        /** An output whose last filter is {@code raw}: {@code x | raw}, {@code x|upper|raw}. */
-        private static final Pattern RAW_SUFFIX = Pattern.compile("(?s)(.*\\S.*?)\\s*\\|\\s*raw\\s*");
         private final boolean quote;
 
         OutputStrategy(boolean quote) {
@@ -245,9 +271,13 @@ public final class TemplateRenderer {
         @Override
         public RenderedOutputNode interpretOutput(ExpressionToken token, JinjavaInterpreter interpreter) {
             String expr = token.getExpr();
-            Matcher raw = RAW_SUFFIX.matcher(expr);
-            boolean isRaw = raw.matches();
-            Object value = interpreter.resolveELExpression(isRaw ? raw.group(1) : expr, token.getLineNumber());
+            RawRule.Use use = RawRule.classify(expr);
+            if (use == RawRule.Use.MISPLACED && quote) {
+                throw new TemplateException(RawRule.message(expr));
+            }
+            boolean isRaw = use == RawRule.Use.WHOLE;
+            Object value = interpreter.resolveELExpression(isRaw ? RawRule.withoutRaw(expr) : expr,
+                    token.getLineNumber());
             String s = stringify(value, interpreter);
             if (!quote) {
                 return new RenderedOutputNode(s);

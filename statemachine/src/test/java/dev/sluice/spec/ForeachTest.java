@@ -10,6 +10,7 @@ import dev.sluice.model.DagBuilder;
 import dev.sluice.model.Location;
 import dev.sluice.model.Problem;
 import dev.sluice.model.TaskKind;
+import dev.sluice.template.TemplateRenderer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,9 +78,13 @@ class ForeachTest {
                         doc: "loads {{ t.label }}"
                 """).dag();
 
-        assertThat(command(d, "load_a")).isEqualTo("load.sh 'my table' && echo my table");
-        assertThat(command(d, "load_b")).isEqualTo("load.sh 'it'\\''s; rm -rf /' && echo it's; rm -rf /");
-        assertThat(d.task("load_a").callbacks().onFailure()).isEqualTo("alert.sh 'my table'");
+        // A value that is not a plain word becomes a template literal: data at run time, never template source.
+        assertThat(command(d, "load_a")).isEqualTo("load.sh " + TemplateRenderer.literal("my table", false)
+                + " && echo " + TemplateRenderer.literal("my table", true));
+        assertThat(command(d, "load_b")).isEqualTo("load.sh " + TemplateRenderer.literal("it's; rm -rf /", false)
+                + " && echo " + TemplateRenderer.literal("it's; rm -rf /", true));
+        assertThat(d.task("load_a").callbacks().onFailure())
+                .isEqualTo("alert.sh " + TemplateRenderer.literal("my table", false));
         assertThat(d.task("load_a").doc()).isEqualTo("loads my table");
     }
 
@@ -97,7 +102,8 @@ class ForeachTest {
                 "tables.load_products");
         assertThat(d.task("tables.transform_customers").upstream()).containsExactly("tables.extract_customers");
         assertThat(command(d, "tables.extract_products"))
-                .isEqualTo("extract.sh products 's3://bucket/products data' {{ ds }}");
+                .isEqualTo("extract.sh products " + TemplateRenderer.literal("s3://bucket/products data", false)
+                        + " {{ ds }}");
         assertThat(d.task("tables.load_orders").params()).isEqualTo(Map.of("source", "postgres"));
         assertThat(d.task("tables.load_orders").retry().retries()).isEqualTo(1);
         assertThat(d.group("tables").orElseThrow().leaves()).containsExactly("tables.load_orders",

@@ -135,41 +135,60 @@ class TemplateRendererTest {
         assertThat(R.renderText(tpl, ctx())).isEqualTo(R.renderText(tpl, ctx())).isEqualTo("orders 2024-01-01");
     }
 
-    // ------------------------------------------------------------------ quoting (string level)
+    // ------------------------------------------------------------------ values as variables (string level)
 
     @Test
-    void commandOutputsAreQuoted() {
-        assertThat(R.renderCommand("process {{ item }} --day {{ ds }}", mapped("a b; rm -rf x")))
-                .isEqualTo("process 'a b; rm -rf x' --day 2024-01-01");
-        assertThat(R.renderCommand("echo {{ item }}", mapped("it's"))).isEqualTo("echo 'it'\\''s'");
-        assertThat(R.renderCommand("echo {{ item }}", mapped(""))).isEqualTo("echo ''");
-        assertThat(R.renderCommand("echo {{ outputs.extract }}", ctx())).isEqualTo("echo '[\"orders\",\"customers\"]'");
-        assertThat(R.renderCommand("echo {{ try_number }} {{ run_id }}", ctx()))
-                .isEqualTo("echo 2 scheduled__2023-12-31T23:00:00Z");
+    void commandValuesBecomeVariableReferences() {
+        ShellCommand c = R.renderCommand("process {{ item }} --day {{ ds }}", mapped("a b; rm -rf x"));
+        assertThat(c.script()).isEqualTo("process \"${SLUICE_V_1}\" --day \"${SLUICE_V_2}\"");
+        assertThat(c.values()).containsExactly(Map.entry("SLUICE_V_1", "a b; rm -rf x"),
+                Map.entry("SLUICE_V_2", "2024-01-01"));
+        assertThat(R.renderCommand("echo {{ outputs.extract }}", ctx()).values())
+                .containsExactly(Map.entry("SLUICE_V_1", "[\"orders\",\"customers\"]"));
+        assertThat(R.renderCommand("echo plain", ctx())).isEqualTo(ShellCommand.of("echo plain"));
+        assertThat(c.display()).isEqualTo("process \"${SLUICE_V_1}\" --day \"${SLUICE_V_2}\"\n"
+                + "  with SLUICE_V_1=\"a b; rm -rf x\"\n  with SLUICE_V_2=\"2024-01-01\"");
     }
 
     @Test
-    void doubleQuotedContextClosesAndReopens() {
-        assertThat(R.renderCommand("echo \"day={{ ds }} {{ item }}\"", mapped("a b")))
-                .isEqualTo("echo \"day=\"2024-01-01\" \"'a b'\"\"");
-        assertThat(R.renderCommand("echo '{{ item }}'", mapped("a b"))).isEqualTo("echo '''a b'''");
+    void theReferenceIsWrittenForTheQuotesAroundIt() {
+        assertThat(R.renderCommand("echo \"day={{ ds }} {{ item }}\"", mapped("a b")).script())
+                .isEqualTo("echo \"day=${SLUICE_V_1} ${SLUICE_V_2}\"");
+        assertThat(R.renderCommand("echo '{{ item }}'", mapped("a b")).script())
+                .isEqualTo("echo ''\"${SLUICE_V_1}\"''");
+        assertThat(R.renderCommand("cat <<EOF\n{{ item }}\nEOF", mapped("a b")).script())
+                .isEqualTo("cat <<EOF\n${SLUICE_V_1}\nEOF");
+        assertThat(R.renderCommand("echo ${X:-{{ item }}}", mapped("a b")).script())
+                .isEqualTo("echo ${X:-\"${SLUICE_V_1}\"}");
+        assertThat(R.renderCommand("echo $(( {{ params.limit }} + 1 ))", ctx()).script())
+                .isEqualTo("echo $(( ${SLUICE_V_1} + 1 ))");
     }
 
     @Test
-    void rawOptsOut() {
+    void rawOptsOutOnlyForAWholeExpression() {
         TemplateContext c = base().params(Map.of("flags", "--verbose --name \"x y\"")).build();
-        assertThat(R.renderCommand("run {{ params.flags | raw }}", c)).isEqualTo("run --verbose --name \"x y\"");
-        assertThat(R.renderCommand("run {{ params.flags|raw }}", c)).isEqualTo("run --verbose --name \"x y\"");
-        // raw must be the last filter; anything after it quotes again.
-        assertThat(R.renderCommand("run {{ params.flags | raw | upper }}", c)).isEqualTo("run '--VERBOSE --NAME \"X Y\"'");
-        assertThat(R.renderCommand("run {{ params.flags | upper | raw }}", c)).isEqualTo("run --VERBOSE --NAME \"X Y\"");
-        assertThat(R.renderCommand("echo {{ '{{' | raw }}x", c)).isEqualTo("echo {{x");
-        assertThat(R.renderCommand("echo {{ 'a | raw' }}", c)).isEqualTo("echo 'a | raw'");
+        assertThat(R.renderCommand("run {{ params.flags | raw }}", c).script()).isEqualTo("run --verbose --name \"x y\"");
+        assertThat(R.renderCommand("run {{ params.flags|raw }}", c).script()).isEqualTo("run --verbose --name \"x y\"");
+        assertThat(R.renderCommand("run {{ params.flags | upper | raw }}", c).script())
+                .isEqualTo("run --VERBOSE --NAME \"X Y\"");
+        assertThat(R.renderCommand("run {{ (params.flags ~ ' -q') | raw }}", c).script())
+                .isEqualTo("run --verbose --name \"x y\" -q");
+        assertThat(R.renderCommand("echo {{ '{{' | raw }}x", c).script()).isEqualTo("echo {{x");
+        assertThat(R.renderCommand("echo {{ 'a | raw' }}", c).values()).containsValue("a | raw");
+        for (String misplaced : List.of("{{ params.flags | raw | upper }}", "{{ 'a' ~ params.flags | raw }}",
+                "{{ params.flags ~ 'x' | raw }}", "{{ 'x' if true else params.flags | raw }}",
+                "{{ [params.flags | raw] | join(' ') }}", "{{ not params.flags | raw }}")) {
+            assertThatThrownBy(() -> R.renderCommand("run " + misplaced, c))
+                    .as(misplaced).isInstanceOf(TemplateException.class).hasMessageContaining("whole expression");
+            assertThat(RawRule.problems("run " + misplaced)).as(misplaced).hasSize(1);
+        }
+        assertThat(RawRule.problems("a {{ x | raw }} {{ (a ~ b) | raw }} {{ f(x) | default('a') | raw }}")).isEmpty();
         // In text mode raw changes nothing.
         assertThat(R.renderText("run {{ params.flags | raw }}", c)).isEqualTo("run --verbose --name \"x y\"");
-        // Raw values take part in the quoting context of later values.
+        // Raw values take part in the context of later values.
         TemplateContext q = base().params(Map.of("open", "\"")).mapIndex(0).item("a b").build();
-        assertThat(R.renderCommand("echo {{ params.open | raw }}{{ item }}\"", q)).isEqualTo("echo \"\"'a b'\"\"");
+        assertThat(R.renderCommand("echo {{ params.open | raw }}{{ item }}\"", q).script())
+                .isEqualTo("echo \"${SLUICE_V_1}\"");
     }
 
     @Test
@@ -179,27 +198,27 @@ class TemplateRendererTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-            "echo `echo {{ item }}`",
-            "echo ${X:-{{ item }}}",
-            "echo \"${X:-{{ item }}}\"",
-            "echo $'{{ item }}'",
             "echo \\{{ item }}",
-            "cat <<EOF\n{{ item }}\nEOF",
             "cat <<'EOF'\n{{ item }}\nEOF",
-            "cat <<-EOF\n\t{{ item }}\n\tEOF",
+            "cat <<\"EOF\"\n{{ item }}\nEOF",
+            "cat <<{{ item }}\nx\n",
+            "echo $(( {{ item }} + 1 ))",
+            "(( {{ item }} ))",
+            "echo ${s:{{ item }}}",
             "echo \"{{ item }}",
             "echo '{{ item }}",
     })
-    void unquotablePositionsAreRejected(String template) {
+    void positionsAValueCannotReachAreRejected(String template) {
         assertThatThrownBy(() -> R.renderCommand(template, mapped("x")))
                 .isInstanceOf(TemplateException.class)
                 .hasMessageContaining("cannot render command template");
     }
 
     @Test
-    void heredocBodiesWithoutValuesAreFineAndValuesAfterThemAreQuoted() {
+    void heredocBodiesWithoutValuesAreFineAndValuesAfterThemAreReferences() {
         String tpl = "cat <<EOF\nhello $USER '\"\nEOF\necho {{ item }}";
-        assertThat(R.renderCommand(tpl, mapped("a b"))).isEqualTo("cat <<EOF\nhello $USER '\"\nEOF\necho 'a b'");
+        assertThat(R.renderCommand(tpl, mapped("a b")).script())
+                .isEqualTo("cat <<EOF\nhello $USER '\"\nEOF\necho \"${SLUICE_V_1}\"");
     }
 
     @Test
@@ -208,9 +227,11 @@ class TemplateRendererTest {
     }
 
     @Test
-    void valuesCapturedInBlocksAreQuotedOnce() {
+    void valuesCapturedInBlocksAreOneValue() {
         String tpl = "{% set p %}{{ ds }}/{{ item }}{% endset %}cp {{ p }} /dst";
-        assertThat(R.renderCommand(tpl, mapped("a b"))).isEqualTo("cp '2024-01-01/a b' /dst");
+        ShellCommand c = R.renderCommand(tpl, mapped("a b"));
+        assertThat(c.script()).isEqualTo("cp \"${SLUICE_V_1}\" /dst");
+        assertThat(c.values()).containsExactly(Map.entry("SLUICE_V_1", "2024-01-01/a b"));
     }
 
     // ------------------------------------------------------------------ quoting (executed by /bin/sh)
@@ -275,7 +296,7 @@ class TemplateRendererTest {
         for (String raw : PAYLOADS) {
             String payload = raw.replace("MARKER", marker.toString());
             for (String form : FORMS) {
-                String command = R.renderCommand(form, mapped(payload));
+                ShellCommand command = R.renderCommand(form, mapped(payload));
                 String out = sh(dir, command);
                 runs++;
                 if (!out.equals(expected(form, payload))) {
@@ -313,12 +334,14 @@ class TemplateRendererTest {
         assertThat(marker).exists();
     }
 
-    /** Runs {@code command} with /bin/sh (written to a UTF-8 script file, so no argv encoding is involved). */
-    static String sh(Path dir, String command) throws IOException, InterruptedException {
+    /** Runs {@code command} with /bin/sh (a UTF-8 script file) and its values in the environment. */
+    static String sh(Path dir, ShellCommand command) throws IOException, InterruptedException {
         Path script = Files.createTempFile(dir, "cmd", ".sh");
-        Files.writeString(script, command, StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder("/bin/sh", script.toString()).directory(dir.toFile())
-                .redirectErrorStream(true).start();
+        Files.writeString(script, command.script(), StandardCharsets.UTF_8);
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", script.toString()).directory(dir.toFile())
+                .redirectErrorStream(true);
+        pb.environment().putAll(command.values());
+        Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         return new String(out, StandardCharsets.UTF_8);

@@ -11,9 +11,11 @@ import java.util.Objects;
  * One try of one task instance, with everything the executor needs and nothing it must look up.
  *
  * @param mapIndex -1 for an unmapped task
- * @param command  the rendered shell command, for {@code command} tasks (null otherwise)
+ * @param command  the rendered shell script, for {@code command} tasks (null otherwise); its template values are
+ *                 references to SLUICE_V_n variables in {@code env}
  * @param env      extra environment for commands: SLUICE_DAG_ID, SLUICE_RUN_ID, SLUICE_TASK_ID, SLUICE_TRY_NUMBER,
- *                 SLUICE_MAX_TRIES, SLUICE_MAP_INDEX, SLUICE_ITEM, SLUICE_LOGICAL_DATE, filled by the caller
+ *                 SLUICE_MAX_TRIES, SLUICE_MAP_INDEX, SLUICE_ITEM, SLUICE_LOGICAL_DATE and the SLUICE_V_n values,
+ *                 filled by the caller
  * @param timeout  the execution timeout, or null for none
  * @param logFile  where the try's output goes (appended; parent folders are created)
  * @param context  what a {@code handler} task sees; may be null for other kinds

@@ -1,5 +1,6 @@
 package dev.sluice.cli.exec;
 
+import dev.sluice.template.ShellCommand;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
@@ -10,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs a {@code command} task: {@code /bin/sh -c COMMAND} in its own session and process group (through
+ * Runs a {@code command} task: {@code /bin/sh -c SCRIPT} in its own session and process group (through
  * {@code setsid}), stdin from /dev/null, stdout and stderr appended to the try's log.
  *
  * <ul>
@@ -22,6 +23,9 @@ import java.util.regex.Pattern;
  *   <li>any other exit: failed, retryable, with the exit code and the last stderr line;</li>
  *   <li>timeout or interrupt: the whole group gets SIGTERM, then SIGKILL after the grace period.</li>
  * </ul>
+ *
+ * The template values of the command are in the attempt's environment ({@code SLUICE_V_1}, ...), which the
+ * script references; the log header shows the script and then each value.
  *
  * When the shell exits while processes it left in the background still hold its output open, they are stopped
  * too: a try's processes do not outlive it. Fully detached processes ({@code nohup ... >/dev/null &}) are left
@@ -46,6 +50,9 @@ final class CommandRunner {
             return new Outcome.Failed("the task has no rendered command", false);
         }
         log.header(a, "command: " + a.command());
+        for (String value : ShellCommand.valueLines(a.env())) {
+            log.note("  with " + value);
+        }
         List<String> argv = new ArrayList<>();
         if (useSetsid) {
             argv.add(ProcessTree.SETSID.toString());

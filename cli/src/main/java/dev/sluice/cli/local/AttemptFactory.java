@@ -8,6 +8,7 @@ import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
 import dev.sluice.model.TaskSpec;
 import dev.sluice.store.StateStore;
+import dev.sluice.template.ShellCommand;
 import dev.sluice.template.TemplateContext;
 import dev.sluice.template.TemplateRenderer;
 import dev.sluice.template.TryContext;
@@ -16,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values shell-quoted) with the context
+ * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values as SLUICE_V_n variables) with the context
  * every runtime builds ({@link TryContext}), sets the SLUICE_* environment, builds the handler's context, and picks
  * the log file {@code <logs>/<dag>/<run>/<task>[.<map>]/<try>.log}.
  */
@@ -48,11 +49,11 @@ final class AttemptFactory {
         TaskSpec spec = t.spec();
         Object item = t.item();
         TemplateContext ctx = t.templateContext();
-        String command = null;
+        ShellCommand command = null;
         if (spec.kind() instanceof TaskKind.Command c) {
             command = renderer.renderCommand(c.command(), ctx);
         }
-        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> env = new LinkedHashMap<>(command == null ? Map.of() : command.values());
         env.put("SLUICE_DAG_ID", dag.dagId());
         env.put("SLUICE_RUN_ID", run.runId());
         env.put("SLUICE_TASK_ID", spec.taskId());
@@ -66,6 +67,7 @@ final class AttemptFactory {
         TaskContext handlerContext = new LocalTaskContext(dag.dagId(), run, x, ctx.ds(), item, t.params(),
                 t.resolvedOutputs());
         return new Attempt(dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber(),
-                x.maxTries(), spec, command, env, spec.executionTimeout(), log, handlerContext);
+                x.maxTries(), spec, command == null ? null : command.script(), env, spec.executionTimeout(), log,
+                handlerContext);
     }
 }

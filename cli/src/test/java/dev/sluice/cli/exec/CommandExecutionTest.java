@@ -75,6 +75,20 @@ class CommandExecutionTest {
     }
 
     @Test
+    void templateValuesComeFromTheEnvironmentAndTheLogShowsThemApart() throws IOException {
+        String hostile = "$(touch pwned); `touch pwned` '\"";
+        dev.sluice.template.ShellCommand c = new dev.sluice.template.TemplateRenderer()
+                .renderCommand("printf '%s' \"${NAME:-'{{ x }}'}\" >/dev/null; printf '%s' {{ x }}", Map.of("x", hostile));
+        Attempt a = Attempts.command(dir, c.script(), null, c.values());
+
+        assertThat(executor.execute(a)).isEqualTo(new Outcome.Succeeded(dev.sluice.engine.Json.write(hostile)));
+        assertThat(dir.resolve("pwned")).doesNotExist();
+        assertThat(Files.exists(Path.of("pwned"))).isFalse();
+        String log = Files.readString(a.logFile());
+        assertThat(log).contains("command: " + c.script()).contains("sluice:   with SLUICE_V_1=\"$(touch pwned)");
+    }
+
+    @Test
     void logFileGetsHeaderOutputAndExitStatus() throws IOException {
         Attempt a = Attempts.command(dir, "echo to-out; echo to-err >&2; exit 3");
         executor.execute(a);

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Shell injection, end to end through the local runtime: {@code sluice run DAG --conf JSON} (the shaded jar, in its
  * own process) with conf values and mapped items built to break out of a command. They reach the command as plain
- * data, through the rendering of {@code command} (shell-quoted) and through SLUICE_ITEM; no marker file appears and
- * the task sees the exact bytes.
+ * data, through the rendering of {@code command} (as SLUICE_V_n variables the script references) and through
+ * SLUICE_ITEM; no marker file appears and the task sees the exact bytes. foreach items that look like templates stay
+ * their own text.
  */
 class LocalInjectionIT {
     @TempDir
@@ -40,6 +41,17 @@ class LocalInjectionIT {
                 + "/item_$SLUICE_MAP_INDEX; printf '%s' \"$SLUICE_ITEM\" > " + o + "/env_$SLUICE_MAP_INDEX")
                 .set("expand", Json.MAPPER.valueToTree(hostile));
         tasks.addObject().put("task_id", "conf").put("command", "printf '%s' {{ conf.x }} > " + o + "/conf_x");
+        // A context that fooled the old quoting guess: single quotes that are literal inside "${...}".
+        dag.putObject("params").put("x", "d");
+        tasks.addObject().put("task_id", "param_default")
+                .put("command", "printf '%s\\n' \"${NAME:-'{{ params.x }}'}\" > " + o + "/param_default");
+        // foreach items are data: an item that looks like a template stays its own text.
+        ObjectNode block = tasks.addObject();
+        var items = block.putArray("foreach");
+        items.addObject().put("name", "a").put("text", "{{ conf.x | raw }}");
+        items.addObject().put("name", "b").put("text", "'{{ conf.x | raw }}'");
+        block.putArray("tasks").addObject().put("task_id", "fe_{{ item }}")
+                .put("command", "printf '%s' {{ item.text }} > " + o + "/fe_{{ item }}");
         Path file = dir.resolve("inj.json");
         Files.writeString(file, dag.toString());
         String conf = Json.MAPPER.createObjectNode().put("x", String.join(" ", hostile)).toString();
@@ -66,6 +78,11 @@ class LocalInjectionIT {
             assertThat(read(out.resolve("env_" + i))).as("SLUICE_ITEM %d", i).isEqualTo(hostile.get(i));
         }
         assertThat(read(out.resolve("conf_x"))).isEqualTo(String.join(" ", hostile));
+        // The single quotes are literal there, so the lexer's guess (a quoted string) is wrong: the reference it wrote,
+        // '"${SLUICE_V_1}"', adds a pair of literal quotes. The value is still data.
+        assertThat(read(out.resolve("param_default"))).isEqualTo("''" + String.join(" ", hostile) + "''\n");
+        assertThat(read(out.resolve("fe_a"))).isEqualTo("{{ conf.x | raw }}");
+        assertThat(read(out.resolve("fe_b"))).isEqualTo("'{{ conf.x | raw }}'");
     }
 
     private static String read(Path p) throws IOException {

@@ -7,6 +7,9 @@ import dev.sluice.model.RetryPolicy;
 import dev.sluice.model.TaskKind;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -24,16 +27,20 @@ import java.util.Objects;
  * }</pre>
  * Upstream outputs that were offloaded stay references ({@code {"$ref":"s3://.."}}); the runtime loads them.
  *
- * @param kind what to run: the handler class, the rendered command, or the function name (never empty)
+ * @param kind what to run: the handler class, the rendered command script, or the function name (never empty)
+ * @param commandValues for a command: the template values its script references ({@code SLUICE_V_1} -> value),
+ *                      set in the command's environment; never part of the script text
  */
 public record TaskInvocation(TaskRef task, Retry retry, Dates dates, Inputs inputs, TaskKind kind,
-                             Instant dispatchedAt) {
+                             Map<String, String> commandValues, Instant dispatchedAt) {
     public TaskInvocation {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(dates, "dates");
         Objects.requireNonNull(inputs, "inputs");
         Objects.requireNonNull(kind, "kind");
+        commandValues = commandValues == null ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(commandValues));
         if (kind instanceof TaskKind.Empty) {
             throw new IllegalArgumentException("empty tasks are not invoked");
         }
@@ -73,7 +80,13 @@ public record TaskInvocation(TaskRef task, Retry retry, Dates dates, Inputs inpu
     /** A copy whose upstream outputs are {@code json} (an S3 reference when they are too large to send inline). */
     public TaskInvocation withUpstreamOutputsJson(String json) {
         return new TaskInvocation(task, retry, dates,
-                new Inputs(inputs.paramsJson(), json, inputs.itemJson(), inputs.confJson()), kind, dispatchedAt);
+                new Inputs(inputs.paramsJson(), json, inputs.itemJson(), inputs.confJson()), kind, commandValues,
+                dispatchedAt);
+    }
+
+    /** A copy with the given command values. */
+    public TaskInvocation withCommandValues(Map<String, String> values) {
+        return new TaskInvocation(task, retry, dates, inputs, kind, values, dispatchedAt);
     }
 
     // Shorthands for the fields the task runtime reads most.
@@ -195,6 +208,10 @@ public record TaskInvocation(TaskRef task, Retry retry, Dates dates, Inputs inpu
         }
         n.put("kind", kindName());
         n.put(kindName(), target());
+        if (!commandValues.isEmpty()) {
+            ObjectNode values = n.putObject("commandValues");
+            commandValues.forEach(values::put);
+        }
         putInstant(n, "dispatchedAt", dispatchedAt);
         return n.toString();
     }
@@ -225,8 +242,27 @@ public record TaskInvocation(TaskRef task, Retry retry, Dates dates, Inputs inpu
                 .ds(n.hasNonNull("ds") ? n.get("ds").asText() : null)
                 .paramsJson(node(n, "params")).upstreamOutputsJson(node(n, "upstreamOutputs"))
                 .itemJson(node(n, "item")).confJson(node(n, "conf"))
+                .commandValues(commandValues(n))
                 .dispatchedAt(instant(n, "dispatchedAt"))
                 .build();
+    }
+
+    private static Map<String, String> commandValues(JsonNode n) {
+        JsonNode values = n.path("commandValues");
+        if (values.isMissingNode() || values.isNull()) {
+            return Map.of();
+        }
+        if (!values.isObject()) {
+            throw new MalformedMessageException("invocation 'commandValues' must be an object of strings");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        values.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw new MalformedMessageException("invocation 'commandValues." + e.getKey() + "' is not a string");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        });
+        return out;
     }
 
     private static TaskKind kind(JsonNode n) {
@@ -283,6 +319,7 @@ public record TaskInvocation(TaskRef task, Retry retry, Dates dates, Inputs inpu
         private String upstreamOutputsJson;
         private String itemJson;
         private String confJson;
+        private Map<String, String> commandValues;
         private Instant dispatchedAt;
 
         private Builder() {
@@ -305,12 +342,14 @@ public record TaskInvocation(TaskRef task, Retry retry, Dates dates, Inputs inpu
         public Builder upstreamOutputsJson(String v) { this.upstreamOutputsJson = v; return this; }
         public Builder itemJson(String v) { this.itemJson = v; return this; }
         public Builder confJson(String v) { this.confJson = v; return this; }
+        public Builder commandValues(Map<String, String> v) { this.commandValues = v; return this; }
         public Builder dispatchedAt(Instant v) { this.dispatchedAt = v; return this; }
 
         public TaskInvocation build() {
             return new TaskInvocation(task, new Retry(maxTries, retryJson, nextRetryDelaySeconds, deadline),
                     new Dates(logicalDate, dataIntervalStart, dataIntervalEnd, ds),
-                    new Inputs(paramsJson, upstreamOutputsJson, itemJson, confJson), kind, dispatchedAt);
+                    new Inputs(paramsJson, upstreamOutputsJson, itemJson, confJson), kind, commandValues,
+                    dispatchedAt);
         }
     }
 }

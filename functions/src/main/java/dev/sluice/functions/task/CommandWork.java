@@ -6,18 +6,21 @@ import dev.sluice.engine.Json;
 import dev.sluice.functions.message.TaskInvocation;
 import dev.sluice.functions.message.TaskResult;
 import dev.sluice.functions.obs.JsonLog;
+import dev.sluice.template.ShellCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs a rendered {@code command} with {@code /bin/sh -c} in the function's sandbox. Exit 0 = success (the last
+ * Runs a rendered {@code command} with {@code /bin/sh -c SCRIPT} in the function's sandbox, its template values in
+ * the environment ({@code SLUICE_V_1}, ...; the script references them and never contains them). Exit 0 = success (the last
  * non-empty stdout line is the output: JSON as is, anything else as a JSON string), 99 = skipped, 126/127 (cannot
  * run, not found) = failed for good, anything else = failed and retryable. Each output line is logged with the
  * task's correlation ids; on timeout the process and its children are killed.
@@ -34,6 +37,13 @@ public final class CommandWork implements TaskWork {
         }
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command);
         Map<String, String> env = pb.environment();
+        env.putAll(inv.commandValues());
+        List<String> values = ShellCommand.valueLines(env);
+        if (values.isEmpty()) {
+            log.info("task_command", "script", command);
+        } else {
+            log.info("task_command", "script", command, "values", String.join("\n", values));
+        }
         env.put("SLUICE_DAG_ID", ctx.dagId());
         env.put("SLUICE_RUN_ID", ctx.runId());
         env.put("SLUICE_TASK_ID", ctx.taskId());
