@@ -2,6 +2,7 @@ package dev.sluice.cli.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.cli.exec.Attempt;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A DAG renders the same locally and on AWS: the same try of the same command task, rendered by the local runner's
- * AttemptFactory and by the coordinator's InvocationBuilder, gives the same text, also when an upstream output was
+ * AttemptFactory and by the coordinator's InvocationBuilder, gives the same script and values, also when an upstream output was
  * offloaded on AWS (stored as a {@code {"$ref":"s3://..."}} reference) and kept inline locally.
  */
 class RenderParityTest {
@@ -94,8 +95,10 @@ class RenderParityTest {
         InMemoryStateStore local = new InMemoryStateStore();
         Dispatch localTry = runUpTo(local, BIG);
         DagRun localRun = local.run("manual__p").orElseThrow();
-        String localCommand = new AttemptFactory(dag, local, logs, new TemplateRenderer()).build(localRun, localTry)
-                .command();
+        Attempt attempt = new AttemptFactory(dag, local, logs, new TemplateRenderer()).build(localRun, localTry);
+        String localCommand = attempt.command();
+        Map<String, String> localValues = new HashMap<>(attempt.env());
+        localValues.keySet().removeIf(name -> !name.startsWith("SLUICE_V_"));
 
         InMemoryStateStore cloud = new InMemoryStateStore();
         Dispatch cloudTry = runUpTo(cloud, PayloadStore.reference(BIG_URI));
@@ -109,7 +112,10 @@ class RenderParityTest {
                 cloud.view(dag, "manual__p")::instance, NOW);
 
         assertThat(inv.target()).isEqualTo(localCommand);
-        assertThat(localCommand).contains("2024-03-05", "ops", " 3 ", "8001", "monday").contains("quoted");
+        assertThat(inv.commandValues()).isEqualTo(localValues);
+        // the values travel beside the script, never in it
+        assertThat(String.join(" ", localValues.values()))
+                .contains("2024-03-05", "ops", "3", "8001", "monday").contains("quoted");
         // the invocation itself stays small: the offloaded output travels as its reference
         assertThat(Json.toJava(inv.upstreamOutputsJson()))
                 .isEqualTo(Map.of("extract", Map.of("rows", 3), "big", Map.of("$ref", BIG_URI)));
