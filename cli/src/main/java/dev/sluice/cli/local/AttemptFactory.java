@@ -17,9 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values as SLUICE_V_n variables) with the context
- * every runtime builds ({@link TryContext}), sets the SLUICE_* environment, builds the handler's context, and picks
- * the log file {@code <logs>/<dag>/<run>/<task>[.<map>]/<try>.log}.
+ * Turns a {@link Dispatch} into an {@link Attempt}: renders the command (values as SLUICE_V_n variables) with the
+ * context every runtime builds ({@link TryContext}), sets the SLUICE_* environment, builds the handler's context, and
+ * picks the log file {@code <logs>/<dag>/<run>/<task>[.<map>]/<try>.log}.
  */
 final class AttemptFactory {
     private final Dag dag;

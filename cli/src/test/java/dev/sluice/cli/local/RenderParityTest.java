@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A DAG renders the same locally and on AWS: the same try of the same command task, rendered by the local runner's
- * AttemptFactory and by the coordinator's InvocationBuilder, gives the same script and values, also when an upstream output was
- * offloaded on AWS (stored as a {@code {"$ref":"s3://..."}} reference) and kept inline locally.
+ * AttemptFactory and by the coordinator's InvocationBuilder, gives the same script and the same values, also when an
+ * upstream output was offloaded on AWS (stored as a {@code {"$ref":"s3://..."}} reference) and kept inline locally.
  */
 class RenderParityTest {
     private static final String DAG = """
