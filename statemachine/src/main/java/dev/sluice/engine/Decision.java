@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the engine decided for one event. Adapters apply {@code run} and {@code instances} atomically, each write
- * conditional on the version that was read (version 0 = must not exist yet), then dispatch, set timers and notify.
- * If a conditional write fails, nothing is dispatched and the event is retried against fresh state.
+ * What the engine decided for one event. Adapters apply {@code run} and {@code instances} (atomically, or in the
+ * order {@code commitLast} allows), each write conditional on the version that was read (version 0 = must not exist
+ * yet), then dispatch, set timers and notify. If a conditional write fails, nothing is dispatched and the event is
+ * decided again against fresh state ({@link DecisionLoop}).
  *
  * @param run        the new run record, or null when the run did not change
  * @param instances  changed or created task instances, each with its version already incremented
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
                        List<Notification> notifications, Map<String, Integer> poolDeltas,
-                       List<BreakerState> breakers, TaskKey commitLast) {
+                       List<BreakerState> breakers, TaskKey commitLast, WriteContext context) {
 
     public Decision {
         instances = List.copyOf(instances);
@@ -31,6 +32,25 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
         notifications = List.copyOf(notifications);
         poolDeltas = Map.copyOf(poolDeltas);
         breakers = breakers == null ? List.of() : List.copyOf(breakers);
+        context = context == null ? WriteContext.NONE : context;
+    }
+
+    /** A decision with no write context (built by hand). */
+    public Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
+                    List<Notification> notifications, Map<String, Integer> poolDeltas,
+                    List<BreakerState> breakers, TaskKey commitLast) {
+        this(run, instances, dispatches, timers, notifications, poolDeltas, breakers, commitLast, WriteContext.NONE);
+    }
+
+    /** The same decision with {@code context}. */
+    public Decision withContext(WriteContext context) {
+        return new Decision(run, instances, dispatches, timers, notifications, poolDeltas, breakers, commitLast,
+                context);
+    }
+
+    /** The same decision writing only {@code only} (and no run, timers, pools or breakers), with the same context. */
+    public Decision withOnly(List<TaskInstance> only) {
+        return new Decision(null, only, List.of(), List.of(), List.of(), Map.of(), List.of(), null, context);
     }
 
     /** A decision applied atomically. */
