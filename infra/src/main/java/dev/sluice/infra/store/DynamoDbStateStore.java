@@ -13,7 +13,6 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
-import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
 import dev.sluice.infra.AwsErrors;
 import dev.sluice.infra.PayloadStore;
@@ -28,17 +27,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -71,8 +67,6 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  * with each decision ({@link dev.sluice.engine.WriteContext}), so any instance of the store can apply it.
  */
 public final class DynamoDbStateStore implements StateStore {
-    private static final int FIRST_PAGE = 4;
-    private static final int MAX_PAGE = 256;
     /** Without a payload store, texts above this fail clearly instead of hitting DynamoDB's 400 KB limit. */
     static final int INLINE_LIMIT_WITHOUT_S3 = 300 * 1024;
 
@@ -82,7 +76,7 @@ public final class DynamoDbStateStore implements StateStore {
     final Clock clock;
     final CapacityMeter meter = new CapacityMeter();
     private final DecisionWriter writer;
-    private final Reads reads = new Reads();
+    private final DynamoDbReads reads = new DynamoDbReads(this);
 
     private DynamoDbStateStore(DynamoDbClient ddb, String table, PayloadStore payloads, Clock clock) {
         this.ddb = Objects.requireNonNull(ddb, "ddb");
@@ -402,74 +396,6 @@ public final class DynamoDbStateStore implements StateStore {
     @Override
     public RunView view(Dag dag, String runId) {
         return new CachingRunView(reads, dag.dagId(), runId);
-    }
-
-    /** BatchGetItem's limit of keys per request. */
-    private static final int BATCH_GET = 100;
-
-    /** The view's reads: point reads, BatchGetItem for prefetches, and the run's sparse waiting index. */
-    private final class Reads implements CachingRunView.Loads {
-        @Override
-        public DagRun run(String runId) {
-            return DynamoDbStateStore.this.run(runId).orElse(null);
-        }
-
-        @Override
-        public TaskInstance instance(String runId, TaskKey key) {
-            Map<String, AttributeValue> item = getItem("reading task " + key + " of run " + runId,
-                    Items.instanceKey(runId, key));
-            return item == null ? null : toInstance(item);
-        }
-
-        /** Strongly consistent, up to 100 keys a request. */
-        @Override
-        public List<TaskInstance> instances(String runId, List<TaskKey> keys) {
-            List<TaskInstance> out = new ArrayList<>();
-            for (int from = 0; from < keys.size(); from += BATCH_GET) {
-                List<TaskKey> chunk = keys.subList(from, Math.min(keys.size(), from + BATCH_GET));
-                batchGet("reading " + chunk.size() + " tasks of run " + runId,
-                        chunk.stream().map(k -> Items.instanceKey(runId, k)).toList())
-                        .forEach(item -> out.add(toInstance(item)));
-            }
-            return out;
-        }
-
-        @Override
-        public Iterator<TaskInstance> scheduled(String runId) {
-            QueryRequest q = QueryRequest.builder().tableName(table).indexName(GSI1)
-                    .keyConditionExpression("#p = :p")
-                    .expressionAttributeNames(Map.of("#p", GSI1_PK))
-                    .expressionAttributeValues(Map.of(":p", s(TableLayout.GSI_SCHEDULED_PREFIX + runId)))
-                    .build();
-            Iterator<Map<String, AttributeValue>> items = query("reading waiting tasks of run " + runId, q,
-                    FIRST_PAGE, MAX_PAGE);
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return items.hasNext();
-                }
-
-                @Override
-                public TaskInstance next() {
-                    return toInstance(items.next());
-                }
-            };
-        }
-
-        @Override
-        public int poolUsed(String pool) {
-            return DynamoDbStateStore.this.poolUsed(pool);
-        }
-
-        @Override
-        public int runningRuns(String dagId) {
-            return DynamoDbStateStore.this.runningRuns(dagId);
-        }
-
-        @Override
-        public BreakerState breaker(String name) {
-            return DynamoDbStateStore.this.breaker(name);
-        }
     }
 
     /** Runs of the DAG in state RUNNING: one counter item, kept in the same transaction as the run's state. */
