@@ -7,7 +7,7 @@ import java.util.Map;
  * What the engine decided for one event. Adapters apply {@code run} and {@code instances} (atomically, or in the
  * order {@code commitLast} allows), each write conditional on the version that was read (version 0 = must not exist
  * yet), then dispatch, set timers and notify. If a conditional write fails, nothing is dispatched and the event is
- * decided again against fresh state ({@link DecisionLoop}).
+ * decided again against fresh state ({@link dev.sluice.kernel.DecisionLoop}).
  *
  * @param run        the new run record, or null when the run did not change
  * @param instances  changed or created task instances, each with its version already incremented
@@ -20,6 +20,8 @@ import java.util.Map;
  *                   {@link Engine#LARGE_DECISION} instances, which may change the run too) may be applied in several
  *                   atomic steps, this instance with the run and everything else in the last. Stores that write a
  *                   decision atomically may ignore it.
+ * @param context    what a store needs to write it besides the records: the run as read, max_active_runs for a run
+ *                   it starts, pool sizes and positions; {@link WriteContext#NONE} for a decision built by hand
  */
 public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
                        List<Notification> notifications, Map<String, Integer> poolDeltas,

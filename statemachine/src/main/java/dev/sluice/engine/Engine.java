@@ -102,8 +102,8 @@ public final class Engine {
         TaskInstance next = ti.withState(TaskState.RUNNING).withTimes(ti.queuedAt(), now, null)
                 .withDeadline(spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout()))
                 .withTentative(null).withVersion(ti.version() + 1);
-        return new Decision(null, List.of(next), List.of(), List.of(), List.of(), Map.of())
-                .withContext(WriteContext.of(dag, null, null, List.of(next), Map.of()));
+        return new Decision(null, List.of(next), List.of(), List.of(), List.of(), Map.of(), List.of(), null,
+                WriteContext.of(dag, null, null));
     }
 
     /** An outcome of the event's own try is already half-written by another kind of report: the first one wins. */
@@ -239,7 +239,7 @@ public final class Engine {
             }
             DagRun written = write ? run.withVersion(run.version() + 1) : null;
             return new Decision(written, out, dispatches, timers, notes, poolDeltas, changedBreakers, commitLast,
-                    WriteContext.of(dag, readRun, written, out, poolDeltas));
+                    WriteContext.of(dag, readRun, written));
         }
 
         /**

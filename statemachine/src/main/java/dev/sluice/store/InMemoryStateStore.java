@@ -30,10 +30,10 @@ public final class InMemoryStateStore implements StateStore {
     private final Map<String, String> dagVersions = new HashMap<>();
     private final Map<String, DagRun> runs = new HashMap<>();
     private final Map<String, HashMap<TaskKey, TaskInstance>> instances = new HashMap<>();
-    /** Waiting instances per run in admission order, keyed by the position stored with each instance. */
+    /** Waiting instances per run in admission order (positions from their decisions' {@link WriteContext}). */
     private final Map<String, TreeMap<WaitKey, TaskInstance>> scheduled = new HashMap<>();
-    /** The topological position written with each instance (from its decision's {@link WriteContext}). */
-    private final Map<String, HashMap<TaskKey, Integer>> positions = new HashMap<>();
+    /** The key each waiting instance is filed under in {@link #scheduled}. */
+    private final Map<String, HashMap<TaskKey, WaitKey>> waitKeys = new HashMap<>();
     private final Map<String, Integer> pools = new HashMap<>();
     private final TreeSet<Timer> timers = new TreeSet<>(Comparator.comparing(Timer::fireAt)
             .thenComparing(Timer::runId).thenComparing(Timer::task).thenComparingInt(Timer::tryNumber)
@@ -86,12 +86,6 @@ public final class InMemoryStateStore implements StateStore {
         public int compareTo(WaitKey o) {
             return ORDER.compare(this, o);
         }
-    }
-
-    private WaitKey waitKey(TaskInstance t) {
-        HashMap<TaskKey, Integer> p = positions.get(t.runId());
-        Integer position = p == null ? null : p.get(t.key());
-        return new WaitKey(t.priority(), position == null ? 0 : position, t.mapIndex(), t.taskId());
     }
 
     @Override
@@ -237,15 +231,18 @@ public final class InMemoryStateStore implements StateStore {
         for (TaskInstance t : d.instances()) {
             HashMap<TaskKey, TaskInstance> m = instances.computeIfAbsent(t.runId(), k -> new HashMap<>());
             TaskInstance old = m.put(t.key(), t);
-            TreeMap<WaitKey, TaskInstance> waiting = scheduled.computeIfAbsent(t.runId(), k -> new TreeMap<>());
-            if (old != null && old.state() == TaskState.SCHEDULED) {
-                waiting.remove(waitKey(old));
-            }
-            if (ctx.hasPosition(t.taskId())) {
-                positions.computeIfAbsent(t.runId(), k -> new HashMap<>()).put(t.key(), ctx.position(t.taskId()));
-            }
-            if (t.state() == TaskState.SCHEDULED) {
-                waiting.put(waitKey(t), t);
+            boolean wasWaiting = old != null && old.state() == TaskState.SCHEDULED;
+            if (wasWaiting || t.state() == TaskState.SCHEDULED) {
+                TreeMap<WaitKey, TaskInstance> waiting = scheduled.computeIfAbsent(t.runId(), k -> new TreeMap<>());
+                HashMap<TaskKey, WaitKey> keys = waitKeys.computeIfAbsent(t.runId(), k -> new HashMap<>());
+                if (wasWaiting) {
+                    waiting.remove(keys.remove(t.key()));
+                }
+                if (t.state() == TaskState.SCHEDULED) {
+                    WaitKey k = new WaitKey(t.priority(), ctx.position(t.taskId()), t.mapIndex(), t.taskId());
+                    keys.put(t.key(), k);
+                    waiting.put(k, t);
+                }
             }
         }
         d.poolDeltas().forEach((p, delta) -> pools.merge(p, delta, Integer::sum));

@@ -97,7 +97,7 @@ public abstract class StateStoreContract {
     /** A decision with the write context the engine would give it for {@code dag} (a run created or not read). */
     protected static Decision decision(Dag dag, DagRun run, List<TaskInstance> instances, Map<String, Integer> pools,
                                        List<Timer> timers) {
-        return decision(run, instances, pools, timers).withContext(WriteContext.of(dag, null, run, instances, pools));
+        return decision(run, instances, pools, timers).withContext(WriteContext.of(dag, null, run));
     }
 
     private static Dag simpleDag(String dagId, String... taskIds) {
