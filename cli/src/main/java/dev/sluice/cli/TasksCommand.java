@@ -2,11 +2,12 @@ package dev.sluice.cli;
 
 import dev.sluice.cli.local.Workspace;
 import dev.sluice.engine.DagRun;
-import dev.sluice.engine.Decision;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.Event;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
+import dev.sluice.kernel.AppliedDecision;
+import dev.sluice.kernel.DecisionLoop;
 import dev.sluice.model.Dag;
 import dev.sluice.model.Names;
 import dev.sluice.store.StateStore;
@@ -14,7 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -132,12 +133,12 @@ final class TasksCommand extends CliCommand {
                                 + Names.hint(id, all));
                     }
                 }
-                var view = store.view(dag, runId);
-                Decision d = new Engine(dag).decide(view, new Event.ClearTasks(taskIds, downstream), Instant.now(),
-                        new SecureRandom());
+                AppliedDecision applied = DecisionLoop.builder(store).clock(Clock.systemUTC()::instant)
+                        .random(new SecureRandom()).sleeper(d -> Thread.sleep(d.toMillis())).build()
+                        .run(new Engine(dag), runId, new Event.ClearTasks(taskIds, downstream));
                 List<String> cleared = new ArrayList<>();
-                for (TaskInstance t : d.instances()) {
-                    TaskInstance before = view.instance(t.key());
+                for (TaskInstance t : applied.decision().instances()) {
+                    TaskInstance before = applied.before(t.key());
                     boolean wasReset = before != null && before.state() != dev.sluice.state.TaskState.NONE
                             && t.tryNumber() == before.tryNumber() && t.outputJson() == null
                             && !t.state().isTerminal();
@@ -145,7 +146,6 @@ final class TasksCommand extends CliCommand {
                         cleared.add(t.taskId());
                     }
                 }
-                store.apply(d);
                 out().println("cleared " + cleared.size() + " task(s) in " + runId + ": " + String.join(", ", cleared));
                 out().println("run them with: ./sluice runs resume " + runId);
                 return ExitCodes.OK;

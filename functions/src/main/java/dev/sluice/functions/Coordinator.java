@@ -8,7 +8,6 @@ import dev.sluice.engine.Event;
 import dev.sluice.engine.Json;
 import dev.sluice.engine.Notification;
 import dev.sluice.engine.RunType;
-import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
@@ -25,6 +24,9 @@ import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.functions.obs.Metrics;
 import dev.sluice.infra.DispatchException;
 import dev.sluice.infra.PayloadStore;
+import dev.sluice.kernel.AppliedDecision;
+import dev.sluice.kernel.DecisionLoop;
+import dev.sluice.kernel.RetryOptions;
 import dev.sluice.model.Dag;
 import dev.sluice.model.S3Trigger;
 import dev.sluice.model.TaskKind;
@@ -100,7 +102,7 @@ public final class Coordinator {
     private final InvocationBuilder invocations;
     private final PayloadStore payloads;
     private final Clock clock;
-    private final RandomGenerator random;
+    private final DecisionLoop decisions;
     private final JsonLog log;
     private final Metrics metrics;
     private final Settings settings;
@@ -127,7 +129,10 @@ public final class Coordinator {
         this.invocations = new InvocationBuilder(new TemplateRenderer(), payloads);
         this.payloads = payloads;
         this.clock = clock;
-        this.random = random;
+        this.decisions = DecisionLoop.builder(store)
+                .retry(RetryOptions.defaults().withMaxAttempts(settings.maxConflictRetries()))
+                .clock(clock::instant).random(random).sleeper(d -> Thread.sleep(d.toMillis()))
+                .views(v -> OffloadedOutputsView.of(v, payloads)).listener(this::lostRace).build();
         this.log = log;
         this.metrics = metrics;
         this.settings = settings;
@@ -397,27 +402,9 @@ public final class Coordinator {
     /** Decides and applies {@code event} (again on fresh state after a lost race), then acts on the decision. */
     Decision decideAndAct(Dag dag, String version, String runId, Event event) {
         Engine engine = dags.engine(dag, version, settings.maxDispatchesPerDecision());
-        for (int attempt = 1; ; attempt++) {
-            RunView view = OffloadedOutputsView.of(store.view(dag, runId), payloads);
-            Instant now = clock.instant();
-            Decision d;
-            try {
-                d = engine.decide(view, event, now, random);
-            } catch (ConcurrentUpdateException waiting) { // another decision's ordered writes are still landing
-                if (attempt >= settings.maxConflictRetries()) {
-                    throw waiting;
-                }
-                log.info("decision_waits", "dagId", dag.dagId(), "runId", runId, "attempt", attempt,
-                        "eventType", event.getClass().getSimpleName(), "message", waiting.getMessage());
-                backoff(attempt);
-                continue;
-            }
-            if (d.isNoop()) {
-                act(dag, version, view, d, now);
-                return d;
-            }
-            // Watchdogs go out before the write: if the write is lost, they find no such try and end quietly;
-            // if the process dies after the write, they still catch a try whose invocation never happened.
+        // Watchdogs go out before the write: if the write is lost, they find no such try and end quietly;
+        // if the process dies after the write, they still catch a try whose invocation never happened.
+        AppliedDecision applied = decisions.run(engine, runId, event, d -> {
             for (Dispatch x : d.dispatches()) {
                 if (x.deadline() != null && overdue != null) {
                     continue; // the tick finds it through the deadline index
@@ -426,43 +413,31 @@ public final class Coordinator {
                         x.tryNumber());
                 queue.send(new CoordinatorMessage.Watchdog(ref), settings.queuedLease());
             }
-            try {
-                store.apply(d);
-            } catch (ConcurrentUpdateException lost) {
-                if (attempt >= settings.maxConflictRetries()) {
-                    throw lost;
-                }
-                log.info("decision_conflict", "dagId", dag.dagId(), "runId", runId, "attempt", attempt,
-                        "eventType", event.getClass().getSimpleName(), "message", lost.getMessage());
-                backoff(attempt);
-                continue;
-            }
-            act(dag, version, view, d, now);
-            return d;
-        }
+        });
+        act(dag, version, applied);
+        return applied.decision();
     }
 
-    private void backoff(int attempt) {
-        long ms = Math.min(200, 5L << Math.min(attempt, 5));
-        try {
-            Thread.sleep(random.nextLong(ms / 2, ms + 1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while retrying a conflicting write", e);
-        }
+    private void lostRace(DecisionLoop.LostRace r) {
+        // deciding: another decision's ordered writes are still landing; else the write lost.
+        log.info(r.deciding() ? "decision_waits" : "decision_conflict", "dagId", r.dagId(), "runId", r.runId(),
+                "attempt", r.attempt(), "eventType", r.event().getClass().getSimpleName(),
+                "message", r.error().getMessage());
     }
 
-    private void act(Dag dag, String version, RunView view, Decision d, Instant now) {
+    private void act(Dag dag, String version, AppliedDecision applied) {
+        Decision d = applied.decision();
+        Instant now = applied.now();
         Map<TaskKey, TaskInstance> changed = new HashMap<>();
         for (TaskInstance after : d.instances()) {
             changed.put(after.key(), after);
-            report(dag, view.instance(after.key()), after);
+            report(dag, applied.before(after.key()), after);
         }
-        DagRun run = d.run() != null ? d.run() : view.run();
+        DagRun run = applied.run();
         for (Dispatch x : d.dispatches()) {
             dispatch(dag, version, run, x, key -> {
                 TaskInstance t = changed.get(key);
-                return t != null ? t : view.instance(key);
+                return t != null ? t : applied.view().instance(key);
             }, now);
         }
         for (Timer t : d.timers()) {

@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the engine decided for one event. Adapters apply {@code run} and {@code instances} atomically, each write
- * conditional on the version that was read (version 0 = must not exist yet), then dispatch, set timers and notify.
- * If a conditional write fails, nothing is dispatched and the event is retried against fresh state.
+ * What the engine decided for one event. Adapters apply {@code run} and {@code instances} (atomically, or in the
+ * order {@code commitLast} allows), each write conditional on the version that was read (version 0 = must not exist
+ * yet), then dispatch, set timers and notify. If a conditional write fails, nothing is dispatched and the event is
+ * decided again against fresh state ({@link dev.sluice.kernel.DecisionLoop}).
  *
  * @param run        the new run record, or null when the run did not change
  * @param instances  changed or created task instances, each with its version already incremented
@@ -19,10 +20,12 @@ import java.util.Map;
  *                   {@link Engine#LARGE_DECISION} instances, which may change the run too) may be applied in several
  *                   atomic steps, this instance with the run and everything else in the last. Stores that write a
  *                   decision atomically may ignore it.
+ * @param context    what a store needs to write it besides the records: the run as read, max_active_runs for a run
+ *                   it starts, pool sizes and positions; {@link WriteContext#NONE} for a decision built by hand
  */
 public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
                        List<Notification> notifications, Map<String, Integer> poolDeltas,
-                       List<BreakerState> breakers, TaskKey commitLast) {
+                       List<BreakerState> breakers, TaskKey commitLast, WriteContext context) {
 
     public Decision {
         instances = List.copyOf(instances);
@@ -31,6 +34,25 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
         notifications = List.copyOf(notifications);
         poolDeltas = Map.copyOf(poolDeltas);
         breakers = breakers == null ? List.of() : List.copyOf(breakers);
+        context = context == null ? WriteContext.NONE : context;
+    }
+
+    /** A decision with no write context (built by hand). */
+    public Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
+                    List<Notification> notifications, Map<String, Integer> poolDeltas,
+                    List<BreakerState> breakers, TaskKey commitLast) {
+        this(run, instances, dispatches, timers, notifications, poolDeltas, breakers, commitLast, WriteContext.NONE);
+    }
+
+    /** The same decision with {@code context}. */
+    public Decision withContext(WriteContext context) {
+        return new Decision(run, instances, dispatches, timers, notifications, poolDeltas, breakers, commitLast,
+                context);
+    }
+
+    /** The same decision writing only {@code only} (and no run, timers, pools or breakers), with the same context. */
+    public Decision withOnly(List<TaskInstance> only) {
+        return new Decision(null, only, List.of(), List.of(), List.of(), Map.of(), List.of(), null, context);
     }
 
     /** A decision applied atomically. */

@@ -103,7 +103,8 @@ public final class Engine {
         TaskInstance next = ti.withState(TaskState.RUNNING).withTimes(ti.queuedAt(), now, null)
                 .withDeadline(spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout()))
                 .withTentative(null).withVersion(ti.version() + 1);
-        return new Decision(null, List.of(next), List.of(), List.of(), List.of(), Map.of());
+        return new Decision(null, List.of(next), List.of(), List.of(), List.of(), Map.of(), List.of(), null,
+                WriteContext.of(dag, null, null));
     }
 
     /** The event's own change, then what follows from it: readiness, admission, the run's end. */

@@ -163,7 +163,8 @@ final class Working {
                 && poolDeltas.values().stream().allMatch(v -> v == 0);
         TaskKey commitLast = marks.commitLast(small);
         List<TaskInstance> out = commitLast != null ? marks.markedForOrderedWrite() : marks.fencedInstances();
-        return new Decision(write ? run.withVersion(run.version() + 1) : null, out, dispatches, timers, notes,
-                poolDeltas, changedBreakers, commitLast);
+        DagRun written = write ? run.withVersion(run.version() + 1) : null;
+        return new Decision(written, out, dispatches, timers, notes, poolDeltas, changedBreakers, commitLast,
+                WriteContext.of(dag, readRun, written));
     }
 }

@@ -2,7 +2,7 @@ package dev.sluice.store;
 
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
-import dev.sluice.engine.Engine;
+import dev.sluice.engine.WriteContext;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
@@ -18,23 +18,26 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * A store in memory, for tests, benchmarks and the reliability oracle. Thread-safe through one lock; indexes
- * waiting instances per run so admission costs O(log n), like a real store's sorted index.
+ * waiting instances per run so admission costs O(log n), like a real store's sorted index. Like the other stores it
+ * learns nothing from {@link #view}: pool bounds, max_active_runs and positions come with each decision.
  */
 public final class InMemoryStateStore implements StateStore {
     private final Map<String, String> dagVersions = new HashMap<>();
     private final Map<String, DagRun> runs = new HashMap<>();
     private final Map<String, HashMap<TaskKey, TaskInstance>> instances = new HashMap<>();
-    private final Map<String, TreeSet<TaskInstance>> scheduled = new HashMap<>();
-    private final Map<String, Comparator<TaskInstance>> orders = new HashMap<>();
+    /** Waiting instances per run in admission order (positions from their decisions' {@link WriteContext}). */
+    private final Map<String, TreeMap<WaitKey, TaskInstance>> scheduled = new HashMap<>();
+    /** The key each waiting instance is filed under in {@link #scheduled}. */
+    private final Map<String, HashMap<TaskKey, WaitKey>> waitKeys = new HashMap<>();
     private final Map<String, Integer> pools = new HashMap<>();
     private final TreeSet<Timer> timers = new TreeSet<>(Comparator.comparing(Timer::fireAt)
             .thenComparing(Timer::runId).thenComparing(Timer::task).thenComparingInt(Timer::tryNumber)
             .thenComparing(Timer::kind));
-    private final Map<String, Integer> poolSizes = new HashMap<>();
     private final Map<String, dev.sluice.engine.BreakerState> breakers = new java.util.TreeMap<>();
 
     @Override
@@ -73,14 +76,24 @@ public final class InMemoryStateStore implements StateStore {
                 .map(DagRun::logicalDate).max(Comparator.naturalOrder());
     }
 
+    /** Engine admission order: priority descending, then position, then map index (task id breaks ties). */
+    private record WaitKey(int priority, int position, int mapIndex, String taskId) implements Comparable<WaitKey> {
+        private static final Comparator<WaitKey> ORDER = Comparator.comparingInt((WaitKey k) -> -k.priority)
+                .thenComparingInt(WaitKey::position).thenComparingInt(WaitKey::mapIndex)
+                .thenComparing(WaitKey::taskId);
+
+        @Override
+        public int compareTo(WaitKey o) {
+            return ORDER.compare(this, o);
+        }
+    }
+
     @Override
     public synchronized RunView view(Dag dag, String runId) {
-        orders.putIfAbsent(runId, Engine.admissionOrder(dag));
-        dag.pools().forEach(poolSizes::put);
         DagRun run = runs.get(runId);
         HashMap<TaskKey, TaskInstance> byKey = instances.getOrDefault(runId, new HashMap<>());
-        TreeSet<TaskInstance> waiting = scheduled.get(runId);
-        List<TaskInstance> waitingCopy = waiting == null ? List.of() : new ArrayList<>(waiting);
+        TreeMap<WaitKey, TaskInstance> waiting = scheduled.get(runId);
+        List<TaskInstance> waitingCopy = waiting == null ? List.of() : new ArrayList<>(waiting.values());
         long running = runs.values().stream()
                 .filter(r -> r.dagId().equals(dag.dagId()) && r.state() == RunState.RUNNING).count();
         Map<String, Integer> poolCopy = new HashMap<>(pools);
@@ -124,8 +137,6 @@ public final class InMemoryStateStore implements StateStore {
      * Only valid while nobody else applies decisions to this run.
      */
     public synchronized RunView liveView(Dag dag, String runId) {
-        orders.putIfAbsent(runId, Engine.admissionOrder(dag));
-        dag.pools().forEach(poolSizes::put);
         return new RunView() {
             @Override
             public DagRun run() {
@@ -140,8 +151,8 @@ public final class InMemoryStateStore implements StateStore {
 
             @Override
             public Iterator<TaskInstance> scheduledInPriorityOrder() {
-                TreeSet<TaskInstance> s = scheduled.get(runId);
-                return s == null ? java.util.Collections.emptyIterator() : s.iterator();
+                TreeMap<WaitKey, TaskInstance> s = scheduled.get(runId);
+                return s == null ? java.util.Collections.emptyIterator() : s.values().iterator();
             }
 
             @Override
@@ -197,11 +208,21 @@ public final class InMemoryStateStore implements StateStore {
                 throw new ConcurrentUpdateException("circuit breaker " + b.name() + " changed");
             }
         }
+        WriteContext ctx = d.context();
         for (Map.Entry<String, Integer> e : d.poolDeltas().entrySet()) {
             int after = pools.getOrDefault(e.getKey(), 0) + e.getValue();
-            int size = poolSizes.getOrDefault(e.getKey(), Integer.MAX_VALUE);
-            if (after < 0 || after > size) {
-                throw new ConcurrentUpdateException("pool " + e.getKey() + " would hold " + after + " of " + size);
+            Integer size = ctx.poolSize(e.getKey());
+            if (after < 0 || (size != null && after > size)) {
+                throw new ConcurrentUpdateException("pool " + e.getKey() + " would hold " + after + " of "
+                        + (size == null ? "unbounded" : size));
+            }
+        }
+        if (d.run() != null && ctx.maxActiveRuns() != null && d.run().state() == RunState.RUNNING) {
+            long running = runs.values().stream().filter(r -> r.dagId().equals(d.run().dagId())
+                    && r.state() == RunState.RUNNING && !r.runId().equals(d.run().runId())).count();
+            if (running >= ctx.maxActiveRuns()) {
+                throw new ConcurrentUpdateException("run " + d.run().runId() + " cannot start: " + running
+                        + " runs of " + d.run().dagId() + " are running (max_active_runs " + ctx.maxActiveRuns() + ")");
             }
         }
         if (d.run() != null) {
@@ -210,14 +231,18 @@ public final class InMemoryStateStore implements StateStore {
         for (TaskInstance t : d.instances()) {
             HashMap<TaskKey, TaskInstance> m = instances.computeIfAbsent(t.runId(), k -> new HashMap<>());
             TaskInstance old = m.put(t.key(), t);
-            Comparator<TaskInstance> order = orders.get(t.runId());
-            TreeSet<TaskInstance> waiting = scheduled.computeIfAbsent(t.runId(),
-                    k -> new TreeSet<>(order != null ? order : Comparator.comparing(TaskInstance::key)));
-            if (old != null && old.state() == TaskState.SCHEDULED) {
-                waiting.remove(old);
-            }
-            if (t.state() == TaskState.SCHEDULED) {
-                waiting.add(t);
+            boolean wasWaiting = old != null && old.state() == TaskState.SCHEDULED;
+            if (wasWaiting || t.state() == TaskState.SCHEDULED) {
+                TreeMap<WaitKey, TaskInstance> waiting = scheduled.computeIfAbsent(t.runId(), k -> new TreeMap<>());
+                HashMap<TaskKey, WaitKey> keys = waitKeys.computeIfAbsent(t.runId(), k -> new HashMap<>());
+                if (wasWaiting) {
+                    waiting.remove(keys.remove(t.key()));
+                }
+                if (t.state() == TaskState.SCHEDULED) {
+                    WaitKey k = new WaitKey(t.priority(), ctx.position(t.taskId()), t.mapIndex(), t.taskId());
+                    keys.put(t.key(), k);
+                    waiting.put(k, t);
+                }
             }
         }
         d.poolDeltas().forEach((p, delta) -> pools.merge(p, delta, Integer::sum));

@@ -17,11 +17,19 @@ import java.util.Optional;
  *
  * <p>Rules every implementation keeps:
  * <ul>
- *   <li>{@link #apply} is atomic: all of a decision's writes land, or none do.</li>
+ *   <li>{@link #apply} writes a decision atomically (all of its writes land, or none do), except where the decision
+ *       allows otherwise with {@link Decision#commitLast()}: then a store may write it as ordered single writes, or
+ *       in several atomic chunks, the {@code commitLast} instance (with the run and the claims) last. A failure in
+ *       between leaves earlier writes in place, marked so that deciding the same event again completes it.</li>
  *   <li>Each write is conditional on the version the engine read ({@code version - 1}; a new record must not
- *       exist). A failed condition throws {@link ConcurrentUpdateException} and changes nothing.</li>
- *   <li>Pool deltas never take a pool above its size or below zero.</li>
+ *       exist). A failed condition throws {@link ConcurrentUpdateException}; in an atomic write it changes nothing.</li>
+ *   <li>Pool deltas never take a pool above the size the decision names ({@link Decision#context()}) or below zero;
+ *       a pool the decision gives no size is unbounded above.</li>
+ *   <li>A decision that starts a run with a max_active_runs bound in its context fails with
+ *       {@link ConcurrentUpdateException} when the DAG already has that many runs running.</li>
  *   <li>Circuit breakers in a decision are written like instances: conditional on {@code version - 1}.</li>
+ *   <li>{@link #apply} depends on nothing an earlier {@link #view} read: a store that never served a view applies a
+ *       decision with the same conditions (everything it needs is in the decision).</li>
  *   <li>{@link #view} never forces a full-run load; the engine asks only for what it needs.</li>
  * </ul>
  */
@@ -49,7 +57,7 @@ public interface StateStore extends AutoCloseable {
     /** Every instance of a run, for display; ordered by task id then map index. */
     List<TaskInstance> instances(String runId);
 
-    /** Applies a decision atomically and stores its timers. */
+    /** Applies a decision (atomically, or in the order its {@code commitLast} allows) and stores its timers. */
     void apply(Decision decision) throws ConcurrentUpdateException;
 
     /** Timers due at {@code now}, oldest first. */

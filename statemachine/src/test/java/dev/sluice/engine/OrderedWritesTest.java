@@ -11,7 +11,6 @@ import dev.sluice.store.ConcurrentUpdateException;
 import dev.sluice.store.InMemoryStateStore;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -42,8 +41,7 @@ class OrderedWritesTest {
     /** Applies every write of the decision but the last one: the coordinator died before the completed instance. */
     private void applyAllButLast(Decision d) {
         assertThat(d.commitLast()).isNotNull();
-        store.apply(new Decision(null, d.instances().stream().filter(t -> !t.key().equals(d.commitLast())).toList(),
-                List.of(), List.of(), List.of(), Map.of()));
+        store.apply(d.withOnly(d.instances().stream().filter(t -> !t.key().equals(d.commitLast())).toList()));
     }
 
     private void start(Engine engine, String task) {
@@ -227,7 +225,7 @@ class OrderedWritesTest {
         // Only b (upstream_failed, with the mark) landed; c, which b's end also counts in, did not.
         TaskInstance b = first.instances().stream().filter(t -> t.taskId().equals("b")).findFirst().orElseThrow();
         assertThat(b.state()).isEqualTo(TaskState.UPSTREAM_FAILED);
-        store.apply(new Decision(null, List.of(b), List.of(), List.of(), List.of(), Map.of()));
+        store.apply(first.withOnly(List.of(b)));
 
         Decision again = run(engine, failed);
         assertThat(again.dispatches()).extracting(x -> x.task().taskId()).containsExactly("c");
@@ -253,8 +251,8 @@ class OrderedWritesTest {
         assertThat(first.instances()).filteredOn(t -> !t.taskId().equals("root"))
                 .hasSize(120).allSatisfy(t -> assertThat(t.tentative()).isNotNull());
         // The first chunk lands (99 downstream items, some of them claimed), then the coordinator dies.
-        store.apply(new Decision(null, first.instances().stream().filter(t -> !t.taskId().equals("root")).limit(99)
-                .toList(), List.of(), List.of(), List.of(), Map.of()));
+        store.apply(first.withOnly(first.instances().stream().filter(t -> !t.taskId().equals("root")).limit(99)
+                .toList()));
 
         Decision again = run(engine, done);
         List<TaskInstance> all = store.instances("r1");

@@ -15,6 +15,7 @@ import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
 import dev.sluice.engine.UpstreamCounts;
+import dev.sluice.engine.WriteContext;
 import dev.sluice.engine.testing.RunDriver;
 import dev.sluice.model.Dag;
 import dev.sluice.model.DagBuilder;
@@ -43,11 +44,12 @@ import org.junit.jupiter.api.Test;
  * The contract of the {@link StateStore} port. Every adapter (in memory, SQLite, DynamoDB) extends this class
  * and returns a fresh, empty store from {@link #newStore()}.
  *
- * <p>How a store learns about DAGs: the port's writes ({@link StateStore#apply}) carry no DAG, so a store learns
- * what it needs from the {@link Dag} handed to {@link StateStore#view}: pool sizes (used to bound pool deltas)
- * and the DAG's topological positions (used to list waiting instances in {@link Engine#admissionOrder} order).
- * The engine always views a run before it applies a decision for it, and these tests do the same. A store that
- * has never seen a pool's size treats the pool as unbounded above (it can still never go below zero).
+ * <p>How a store learns about DAGs: from nothing but the decision. Each {@link Decision} carries a
+ * {@link WriteContext}: pool sizes (used to bound pool deltas), the DAG's topological positions (used to list waiting
+ * instances in {@link Engine#admissionOrder} order), max_active_runs for a run that starts, and the run as read. A
+ * store that never served a {@link StateStore#view} applies a decision with the same conditions
+ * ({@link #aStoreThatNeverServedAViewKeepsMaxActiveRunsPoolBoundsAndPositions}). A pool the decision gives no size
+ * is unbounded above (it can still never go below zero).
  */
 public abstract class StateStoreContract {
     protected static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
@@ -91,6 +93,12 @@ public abstract class StateStoreContract {
     protected static Decision decision(DagRun run, List<TaskInstance> instances, Map<String, Integer> pools,
                                        List<Timer> timers) {
         return new Decision(run, instances, List.of(), timers, List.of(), pools);
+    }
+
+    /** A decision with the write context the engine would give it for {@code dag} (a run created or not read). */
+    protected static Decision decision(Dag dag, DagRun run, List<TaskInstance> instances, Map<String, Integer> pools,
+                                       List<Timer> timers) {
+        return decision(run, instances, pools, timers).withContext(WriteContext.of(dag, null, run));
     }
 
     private static Dag simpleDag(String dagId, String... taskIds) {
@@ -264,7 +272,7 @@ public abstract class StateStoreContract {
     @Test
     void applyWithAnOverfullPoolChangesNothingAtAll() {
         Dag dag = createR1();
-        Decision d = decision(newRun("d", "r1", RunState.SUCCESS, T0, 2),
+        Decision d = decision(dag, newRun("d", "r1", RunState.SUCCESS, T0, 2),
                 List.of(ti("r1", "a", TaskState.SCHEDULED, 2), ti("r1", "b", 0, TaskState.SCHEDULED, 1, 1)),
                 Map.of("api", 3), List.of(timer("r1", "a", 1, T0)));
         assertThatThrownBy(() -> store.apply(d)).isInstanceOf(ConcurrentUpdateException.class);
@@ -295,17 +303,17 @@ public abstract class StateStoreContract {
     @Test
     void poolDeltasStayWithinZeroAndTheSizeFromTheDag() {
         Dag dag = createR1(); // pool api has 2 slots
-        store.apply(decision(null, List.of(), Map.of("api", 2), List.of()));
+        store.apply(decision(dag, null, List.of(), Map.of("api", 2), List.of()));
         assertThat(store.poolUsed("api")).isEqualTo(2);
-        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", 1), List.of())))
+        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of())))
                 .isInstanceOf(ConcurrentUpdateException.class);
-        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", -3), List.of())))
+        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", -3), List.of())))
                 .isInstanceOf(ConcurrentUpdateException.class);
         assertThat(store.poolUsed("api")).isEqualTo(2);
-        store.apply(decision(null, List.of(), Map.of("api", -1), List.of()));
-        store.apply(decision(null, List.of(), Map.of("api", -1), List.of()));
+        store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of()));
+        store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of()));
         assertThat(store.poolUsed("api")).isZero();
-        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", -1), List.of())))
+        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of())))
                 .isInstanceOf(ConcurrentUpdateException.class);
         assertThat(store.view(dag, "r1").poolUsed("api")).isZero();
     }
@@ -329,23 +337,94 @@ public abstract class StateStoreContract {
         Dag d2 = simpleDag("d2", "a"); // also declares api = 2
         store.view(d1, "r1");
         store.view(d2, "r2");
-        store.apply(decision(newRun("d1", "r1", RunState.RUNNING, T0, 1), List.of(), Map.of("api", 1), List.of()));
-        store.apply(decision(newRun("d2", "r2", RunState.RUNNING, T0, 1), List.of(), Map.of("api", 1), List.of()));
+        store.apply(decision(d1, newRun("d1", "r1", RunState.RUNNING, T0, 1), List.of(), Map.of("api", 1),
+                List.of()));
+        store.apply(decision(d2, newRun("d2", "r2", RunState.RUNNING, T0, 1), List.of(), Map.of("api", 1),
+                List.of()));
         assertThat(store.poolUsed("api")).isEqualTo(2);
         assertThat(store.view(d1, "r1").poolUsed("api")).isEqualTo(2);
-        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", 1), List.of())))
+        assertThatThrownBy(() -> store.apply(decision(d2, null, List.of(), Map.of("api", 1), List.of())))
                 .isInstanceOf(ConcurrentUpdateException.class);
     }
 
     @Test
-    void poolSizeFollowsTheLatestDagViewed() {
-        createR1(); // api = 2
+    void poolSizeFollowsTheDagOfTheDecision() {
+        Dag smaller = createR1(); // api = 2
         Dag bigger = DagBuilder.dag("d").pool("api", 5).task("a", t -> t.command("true")).build();
-        store.view(bigger, "r1");
-        store.apply(decision(null, List.of(), Map.of("api", 5), List.of()));
-        assertThat(store.poolUsed("api")).isEqualTo(5);
-        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("api", 1), List.of())))
+        assertThatThrownBy(() -> store.apply(decision(smaller, null, List.of(), Map.of("api", 5), List.of())))
                 .isInstanceOf(ConcurrentUpdateException.class);
+        store.apply(decision(bigger, null, List.of(), Map.of("api", 5), List.of()));
+        assertThat(store.poolUsed("api")).isEqualTo(5);
+        assertThatThrownBy(() -> store.apply(decision(bigger, null, List.of(), Map.of("api", 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+    }
+
+    // ---- a store that never served a view ----
+
+    /** A view of nothing, as another process (or a cold Lambda) may have read it: no runs, nothing running. */
+    private static RunView emptyView() {
+        return new RunView() {
+            @Override
+            public DagRun run() {
+                return null;
+            }
+
+            @Override
+            public TaskInstance instance(TaskKey key) {
+                return null;
+            }
+
+            @Override
+            public Iterator<TaskInstance> scheduledInPriorityOrder() {
+                return Collections.emptyIterator();
+            }
+
+            @Override
+            public int poolUsed(String pool) {
+                return 0;
+            }
+
+            @Override
+            public int runningRunsOfDag() {
+                return 0;
+            }
+        };
+    }
+
+    @Test
+    void aStoreThatNeverServedAViewKeepsMaxActiveRunsPoolBoundsAndPositions() {
+        // Topological positions differ from task-id order: z_first, a_second, m_third.
+        Dag dag = DagBuilder.dag("cold").maxActiveRuns(1).pool("api", 2)
+                .task("z_first", t -> t.command("x"))
+                .task("a_second", t -> t.command("x").upstream("z_first"))
+                .task("m_third", t -> t.command("x").upstream("a_second"))
+                .build();
+        Engine engine = new Engine(dag);
+        // `store` is fresh and never serves a view here: each decision is made elsewhere and only applied.
+        Decision first = engine.decide(emptyView(),
+                new Event.RunRequested("c1", RunType.MANUAL, T0, T0, T0, null, "v1"), T0, new Random(1));
+        assertThat(first.run().state()).isEqualTo(RunState.RUNNING);
+        store.apply(first);
+        Decision second = engine.decide(emptyView(), new Event.RunRequested("c2", RunType.MANUAL,
+                T0.plusSeconds(1), T0, T0, null, "v1"), T0, new Random(1));
+        assertThat(second.run().state()).isEqualTo(RunState.RUNNING); // its view did not see c1 running
+        assertThatThrownBy(() -> store.apply(second)).isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.run("c2")).isEmpty();
+        assertThat(store.run("c1").orElseThrow().state()).isEqualTo(RunState.RUNNING);
+
+        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", 3), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        store.apply(decision(dag, null, List.of(), Map.of("api", 2), List.of()));
+        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.poolUsed("api")).isEqualTo(2);
+
+        List<TaskInstance> waiting = List.of(ti("c3", "m_third", TaskState.SCHEDULED, 1),
+                ti("c3", "a_second", TaskState.SCHEDULED, 1), ti("c3", "z_first", TaskState.SCHEDULED, 1));
+        store.apply(decision(dag, newRun("cold", "c3", RunState.QUEUED, T0.plusSeconds(2), 1), waiting, Map.of(),
+                List.of()));
+        assertThat(keys(store.view(dag, "c3").scheduledInPriorityOrder()))
+                .containsExactly("z_first", "a_second", "m_third");
     }
 
     // ---- views ----
@@ -400,7 +479,7 @@ public abstract class StateStoreContract {
             all.add(ti("r1", "mapped", i, i == 5 ? TaskState.QUEUED : TaskState.SCHEDULED, 1, 1));
         }
         Collections.shuffle(all, new Random(7));
-        store.apply(decision(newRun("prio", "r1", RunState.RUNNING, T0, 1), all));
+        store.apply(decision(dag, newRun("prio", "r1", RunState.RUNNING, T0, 1), all, Map.of(), List.of()));
 
         List<String> expected = all.stream().filter(t -> t.state() == TaskState.SCHEDULED)
                 .sorted(Engine.admissionOrder(dag)).map(t -> t.key().toString()).toList();
@@ -413,8 +492,8 @@ public abstract class StateStoreContract {
 
         // Move the first waiting instance on, and a NONE one into SCHEDULED; a new view reflects both.
         TaskInstance none = all.stream().filter(t -> t.state() == TaskState.NONE).findFirst().orElseThrow();
-        store.apply(decision(null, List.of(first.withState(TaskState.QUEUED).withVersion(2),
-                none.withState(TaskState.SCHEDULED).withVersion(2))));
+        store.apply(decision(dag, null, List.of(first.withState(TaskState.QUEUED).withVersion(2),
+                none.withState(TaskState.SCHEDULED).withVersion(2)), Map.of(), List.of()));
         List<String> after = new ArrayList<>(expected);
         after.remove(first.key().toString());
         List<TaskInstance> now = new ArrayList<>();

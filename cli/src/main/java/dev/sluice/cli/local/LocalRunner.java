@@ -9,13 +9,14 @@ import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.Event;
 import dev.sluice.engine.Notification;
-import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
+import dev.sluice.kernel.AppliedDecision;
+import dev.sluice.kernel.DecisionLoop;
+import dev.sluice.kernel.RetryOptions;
 import dev.sluice.model.Dag;
 import dev.sluice.state.TaskState;
-import dev.sluice.store.ConcurrentUpdateException;
 import dev.sluice.store.StateStore;
 import dev.sluice.template.TemplateRenderer;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ public final class LocalRunner {
     private final Options options;
     private final Listener listener;
     private final Clock clock;
-    private final RandomGenerator random;
+    private final DecisionLoop decisions;
     private final AttemptFactory attempts;
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -93,7 +94,9 @@ public final class LocalRunner {
         this.options = options;
         this.listener = listener;
         this.clock = clock;
-        this.random = random;
+        // Another process may change a shared pool or the run: decide again on fresh state.
+        this.decisions = DecisionLoop.builder(store).retry(RetryOptions.defaults()).clock(clock::instant)
+                .random(random).sleeper(d -> Thread.sleep(d.toMillis())).build();
         this.attempts = new AttemptFactory(dag, store, options.logsDir(), new TemplateRenderer());
     }
 
@@ -293,30 +296,14 @@ public final class LocalRunner {
     }
 
     private Decision decideAndApply(String runId, Event event) {
-        for (int attempt = 1; ; attempt++) {
-            RunView view = store.view(dag, runId);
-            Instant now = clock.instant();
-            Decision d = engine.decide(view, event, now, random);
-            List<TaskInstance[]> changes = new ArrayList<>();
-            for (TaskInstance after : d.instances()) {
-                TaskInstance before = view.instance(after.key());
-                if (before == null || before.state() != after.state()) {
-                    changes.add(new TaskInstance[] {before, after});
-                }
+        AppliedDecision applied = decisions.run(engine, runId, event);
+        for (TaskInstance after : applied.decision().instances()) {
+            TaskInstance before = applied.before(after.key());
+            if (before == null || before.state() != after.state()) {
+                listener.taskChanged(before, after, applied.now());
             }
-            try {
-                store.apply(d);
-            } catch (ConcurrentUpdateException conflict) {
-                if (attempt >= 20) {
-                    throw conflict;
-                }
-                continue; // another process changed a shared pool or the run; decide again on fresh state
-            }
-            for (TaskInstance[] c : changes) {
-                listener.taskChanged(c[0], c[1], now);
-            }
-            return d;
         }
+        return applied.decision();
     }
 
     private void submit(String runId, Dispatch x, ExecutorService workers) {

@@ -6,7 +6,6 @@ import dev.sluice.engine.Engine;
 import dev.sluice.engine.Event;
 import dev.sluice.engine.Json;
 import dev.sluice.engine.Notification;
-import dev.sluice.engine.RunView;
 import dev.sluice.functions.dags.DagRegistry;
 import dev.sluice.functions.dispatch.CoordinatorQueue;
 import dev.sluice.functions.message.CoordinatorMessage;
@@ -15,8 +14,9 @@ import dev.sluice.functions.message.TaskResult;
 import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.functions.obs.Metrics;
 import dev.sluice.infra.PayloadStore;
+import dev.sluice.kernel.DecisionLoop;
+import dev.sluice.kernel.RetryOptions;
 import dev.sluice.model.Dag;
-import dev.sluice.store.ConcurrentUpdateException;
 import dev.sluice.store.StateStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,7 +47,8 @@ public final class TaskRuntime {
     private final CoordinatorQueue queue;
     private final PayloadStore payloads;
     private final Clock clock;
-    private final RandomGenerator random;
+    /** A claim races only with a duplicate invocation or the watchdog: fewer attempts than the coordinator. */
+    private final DecisionLoop claims;
     private final JsonLog log;
     private final Metrics metrics;
 
@@ -58,7 +59,8 @@ public final class TaskRuntime {
         this.queue = queue;
         this.payloads = payloads;
         this.clock = clock;
-        this.random = random;
+        this.claims = DecisionLoop.builder(store).retry(RetryOptions.defaults().withMaxAttempts(10))
+                .clock(clock::instant).random(random).sleeper(d -> Thread.sleep(d.toMillis())).build();
         this.log = log;
         this.metrics = metrics;
     }
@@ -101,27 +103,16 @@ public final class TaskRuntime {
         var r = inv.task();
         Dag dag = dags.pinned(r.dagId(), r.dagVersion());
         Engine engine = dags.engine(dag, r.dagVersion(), 25);
-        Event.TaskStarted started = new Event.TaskStarted(r.key(), r.tryNumber());
-        for (int attempt = 1; ; attempt++) {
-            RunView view = store.view(dag, r.runId());
-            Decision d = engine.decide(view, started, clock.instant(), random);
-            if (d.isNoop()) {
-                for (Notification n : d.notifications()) {
-                    if (n instanceof Notification.Ignored i) {
-                        return i.reason();
-                    }
-                }
-                return "nothing to start";
-            }
-            try {
-                store.apply(d);
-                return null;
-            } catch (ConcurrentUpdateException lost) {
-                if (attempt >= 10) {
-                    throw lost;
-                }
+        Decision d = claims.run(engine, r.runId(), new Event.TaskStarted(r.key(), r.tryNumber())).decision();
+        if (!d.isNoop()) {
+            return null;
+        }
+        for (Notification n : d.notifications()) {
+            if (n instanceof Notification.Ignored i) {
+                return i.reason();
             }
         }
+        return "nothing to start";
     }
 
     private LambdaTaskContext context(TaskInvocation inv, JsonLog l) {

@@ -15,9 +15,9 @@ import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.Timer;
+import dev.sluice.engine.WriteContext;
 import dev.sluice.infra.PayloadStore;
 import dev.sluice.infra.TableLayout;
-import dev.sluice.model.Dag;
 import dev.sluice.state.RunState;
 import dev.sluice.store.ConcurrentUpdateException;
 import java.util.ArrayList;
@@ -175,8 +175,9 @@ final class DecisionWriter {
         List<Op> creates = new ArrayList<>();
         List<Op> updates = new ArrayList<>();
         List<Op> last = new ArrayList<>();
+        WriteContext ctx = d.context();
         for (TaskInstance t : d.instances()) {
-            Op op = instanceOp(t);
+            Op op = instanceOp(t, ctx);
             if (claimed.contains(t.runId() + "|" + t.key()) || t.key().equals(d.commitLast())) {
                 last.add(op);
             } else if (t.version() == 1) {
@@ -198,9 +199,10 @@ final class DecisionWriter {
             last.add(versioned("circuit breaker " + b.name(), Items.withHash(Items.breakerItem(b)), b.version()));
         }
         d.poolDeltas().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .filter(e -> e.getValue() != 0).forEach(e -> last.add(poolOp(e.getKey(), e.getValue())));
+                .filter(e -> e.getValue() != 0)
+                .forEach(e -> last.add(poolOp(e.getKey(), e.getValue(), ctx.poolSize(e.getKey()))));
         if (d.run() != null) {
-            Op counter = runningCounterOp(d.run());
+            Op counter = runningCounterOp(d.run(), ctx);
             if (counter != null) {
                 last.add(counter);
             }
@@ -228,9 +230,6 @@ final class DecisionWriter {
         } else {
             chunked(what, all);
         }
-        if (d.run() != null) {
-            store.knownRuns.merge(d.run().runId(), d.run(), (a, b) -> a.version() >= b.version() ? a : b);
-        }
     }
 
     /**
@@ -245,11 +244,11 @@ final class DecisionWriter {
             if (t.key().equals(d.commitLast())) {
                 last = t;
             } else {
-                single(what + " (ahead of " + d.commitLast() + ")", instanceOp(t), false);
+                single(what + " (ahead of " + d.commitLast() + ")", instanceOp(t, d.context()), false);
             }
         }
         if (last != null) {
-            single(what + " (" + d.commitLast() + ", last)", instanceOp(last), false);
+            single(what + " (" + d.commitLast() + ", last)", instanceOp(last, d.context()), false);
         }
     }
 
@@ -356,10 +355,8 @@ final class DecisionWriter {
 
     // ---------------------------------------------------------------- ops
 
-    private Op instanceOp(TaskInstance t) {
-        Dag dag = store.dagByRun.get(t.runId());
-        int position = dag != null && dag.hasTask(t.taskId()) ? dag.position(t.taskId()) : 0;
-        Map<String, AttributeValue> item = Items.instanceItem(t, position);
+    private Op instanceOp(TaskInstance t, WriteContext ctx) {
+        Map<String, AttributeValue> item = Items.instanceItem(t, ctx.position(t.taskId()));
         store.offload(item, Items.OUTPUT_JSON, PayloadStore.key(t.runId(), t.key(), t.tryNumber(), ".json"));
         store.offload(item, Items.ITEM_JSON, PayloadStore.KEY_PREFIX + t.runId() + "/" + t.key() + "/item.json");
         store.offload(item, Items.ERROR, PayloadStore.key(t.runId(), t.key(), t.tryNumber(), ".error.txt"));
@@ -385,41 +382,34 @@ final class DecisionWriter {
         return new Op(what, key, item, null, strict, strict + " OR #h = :h", names, values, Items.size(item));
     }
 
-    private Op poolOp(String pool, int delta) {
-        Integer known = store.poolSizes.get(pool);
-        Integer bound = known != null ? known : delta > 0 ? store.storedPoolSize(pool) : null;
-        if (delta > 0 && bound != null && delta > bound) {
-            throw new ConcurrentUpdateException("pool " + pool + " cannot take " + delta + " (size " + bound + ")");
+    /** Slots taken or given back, within zero and {@code size} (null: unbounded above). */
+    private static Op poolOp(String pool, int delta, Integer size) {
+        if (delta > 0 && size != null && delta > size) {
+            throw new ConcurrentUpdateException("pool " + pool + " cannot take " + delta + " (size " + size + ")");
         }
-        Map<String, String> names = new HashMap<>(Map.of("#u", "u"));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":zero", n(0), ":d", n(delta)));
-        String update = "SET #u = if_not_exists(#u, :zero) + :d";
-        if (known != null) {
-            update += ", #sz = :sz";
-            names.put("#sz", "sz");
-            values.put(":sz", n(known));
-        }
         String condition = null;
         if (delta < 0) {
             condition = "#u >= :neg";
             values.put(":neg", n(-delta));
-        } else if (bound != null) {
+        } else if (size != null) {
             condition = "attribute_not_exists(#u) OR #u <= :lim";
-            values.put(":lim", n(bound - delta));
+            values.put(":lim", n(size - delta));
         }
-        return new Op("pool " + pool, Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK), null, update,
-                condition, null, names, values, 60);
+        return new Op("pool " + pool, Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK), null,
+                "SET #u = if_not_exists(#u, :zero) + :d", condition, null, Map.of("#u", "u"), values, 60);
     }
 
     /**
      * Keeps the per-DAG count of RUNNING runs exact, in the same transaction as the run's state change. Starting a
-     * run is conditional on the count staying below max_active_runs, so two coordinators cannot both start one.
+     * run is conditional on the count staying below max_active_runs, so two coordinators cannot both start one. The
+     * run's state before comes with the decision; a decision built by hand without it costs a read.
      */
-    private Op runningCounterOp(DagRun next) {
+    private Op runningCounterOp(DagRun next, WriteContext ctx) {
         boolean wasRunning = false;
         if (next.version() != 1) {
-            DagRun before = store.knownRuns.get(next.runId());
-            if (before == null || before.version() != next.version() - 1) {
+            DagRun before = ctx.runBefore();
+            if (before == null || !before.runId().equals(next.runId()) || before.version() != next.version() - 1) {
                 before = store.run(next.runId()).orElse(null);
             }
             if (before == null || before.version() != next.version() - 1) {
@@ -434,10 +424,9 @@ final class DecisionWriter {
         }
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":d", n(running ? 1 : -1)));
         String condition = null;
-        Dag dag = store.dagById.get(next.dagId());
-        if (running && dag != null) {
+        if (running && ctx.maxActiveRuns() != null) {
             condition = "attribute_not_exists(#n) OR #n < :max";
-            values.put(":max", n(dag.maxActiveRuns()));
+            values.put(":max", n(ctx.maxActiveRuns()));
         }
         return new Op("running runs of " + next.dagId(),
                 Items.key(TableLayout.DAG_PREFIX + next.dagId(), TableLayout.RUNNING_SK), null, "ADD #n :d",

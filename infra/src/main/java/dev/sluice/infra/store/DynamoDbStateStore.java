@@ -13,13 +13,13 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
-import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
 import dev.sluice.infra.AwsErrors;
 import dev.sluice.infra.PayloadStore;
 import dev.sluice.infra.TableLayout;
 import dev.sluice.model.Dag;
 import dev.sluice.state.RunState;
+import dev.sluice.store.CachingRunView;
 import dev.sluice.store.ConcurrentUpdateException;
 import dev.sluice.store.StateStore;
 import dev.sluice.store.StoreException;
@@ -27,17 +27,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -66,13 +63,10 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  *       is translated by {@link AwsErrors}.</li>
  * </ul>
  *
- * <p>Like the SQLite store, it learns pool sizes, max_active_runs and topological positions from the DAG handed to
- * {@link #view}; the engine views a run before it applies a decision for it.
+ * <p>It remembers nothing between calls: pool sizes, max_active_runs, topological positions and the run as read come
+ * with each decision ({@link dev.sluice.engine.WriteContext}), so any instance of the store can apply it.
  */
 public final class DynamoDbStateStore implements StateStore {
-    private static final int FIRST_PAGE = 4;
-    private static final int MAX_PAGE = 256;
-    private static final int MAX_REMEMBERED = 4096;
     /** Without a payload store, texts above this fail clearly instead of hitting DynamoDB's 400 KB limit. */
     static final int INLINE_LIMIT_WITHOUT_S3 = 300 * 1024;
 
@@ -81,12 +75,8 @@ public final class DynamoDbStateStore implements StateStore {
     final PayloadStore payloads;
     final Clock clock;
     final CapacityMeter meter = new CapacityMeter();
-    final Map<String, Integer> poolSizes = new ConcurrentHashMap<>();
-    final Map<String, Dag> dagByRun = lru();
-    final Map<String, Dag> dagById = new ConcurrentHashMap<>();
-    /** The newest run record this store read or wrote, to know a run's previous state when it changes. */
-    final Map<String, DagRun> knownRuns = lru();
     private final DecisionWriter writer;
+    private final DynamoDbReads reads = new DynamoDbReads(this);
 
     private DynamoDbStateStore(DynamoDbClient ddb, String table, PayloadStore payloads, Clock clock) {
         this.ddb = Objects.requireNonNull(ddb, "ddb");
@@ -119,17 +109,6 @@ public final class DynamoDbStateStore implements StateStore {
     /** Request units used by this store so far (reported by the endpoint, and computed from item sizes). */
     public CapacityMeter meter() {
         return meter;
-    }
-
-    private static <V> Map<String, V> lru() {
-        return Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-                return size() > MAX_REMEMBERED;
-            }
-        });
     }
 
     // ---------------------------------------------------------------- calls
@@ -274,9 +253,7 @@ public final class DynamoDbStateStore implements StateStore {
     }
 
     DagRun toRun(Map<String, AttributeValue> item) {
-        DagRun r = Items.RUN.mapToItem(loadOffloaded(item));
-        knownRuns.merge(r.runId(), r, (a, b) -> a.version() >= b.version() ? a : b);
-        return r;
+        return Items.RUN.mapToItem(loadOffloaded(item));
     }
 
     // ---------------------------------------------------------------- DAG versions
@@ -418,112 +395,7 @@ public final class DynamoDbStateStore implements StateStore {
 
     @Override
     public RunView view(Dag dag, String runId) {
-        poolSizes.putAll(dag.pools());
-        dagByRun.put(runId, dag);
-        dagById.put(dag.dagId(), dag);
-        return new LazyView(dag, runId);
-    }
-
-    /** Reads on demand and remembers what it read, so the engine sees one value per key within a decision. */
-    /** BatchGetItem's limit of keys per request. */
-    private static final int BATCH_GET = 100;
-
-    private final class LazyView implements RunView {
-        private final Dag dag;
-        private final String runId;
-        private boolean runRead;
-        private DagRun run;
-        private final Map<TaskKey, TaskInstance> instances = new HashMap<>();
-        private final Map<String, Integer> pools = new HashMap<>();
-        private int running = -1;
-        private final Map<String, Optional<BreakerState>> breakers = new HashMap<>();
-
-        LazyView(Dag dag, String runId) {
-            this.dag = dag;
-            this.runId = runId;
-        }
-
-        @Override
-        public DagRun run() {
-            if (!runRead) {
-                run = DynamoDbStateStore.this.run(runId).orElse(null);
-                runRead = true;
-            }
-            return run;
-        }
-
-        @Override
-        public TaskInstance instance(TaskKey key) {
-            if (instances.containsKey(key)) {
-                return instances.get(key);
-            }
-            Map<String, AttributeValue> item = getItem("reading task " + key + " of run " + runId,
-                    Items.instanceKey(runId, key));
-            TaskInstance t = item == null ? null : toInstance(item);
-            instances.put(key, t);
-            return t;
-        }
-
-        /** The instances not read yet, by BatchGetItem (strongly consistent, up to 100 keys a request). */
-        @Override
-        public void prefetch(java.util.Collection<TaskKey> keys) {
-            List<TaskKey> todo = keys.stream().filter(k -> !instances.containsKey(k)).distinct().toList();
-            for (int from = 0; from < todo.size(); from += BATCH_GET) {
-                List<TaskKey> chunk = todo.subList(from, Math.min(todo.size(), from + BATCH_GET));
-                List<Map<String, AttributeValue>> found = batchGet("reading " + chunk.size() + " tasks of run "
-                        + runId, chunk.stream().map(k -> Items.instanceKey(runId, k)).toList());
-                for (TaskKey k : chunk) {
-                    instances.put(k, null);
-                }
-                for (Map<String, AttributeValue> item : found) {
-                    TaskInstance t = toInstance(item);
-                    instances.put(t.key(), t);
-                }
-            }
-        }
-
-        @Override
-        public Iterator<TaskInstance> scheduledInPriorityOrder() {
-            QueryRequest q = QueryRequest.builder().tableName(table).indexName(GSI1)
-                    .keyConditionExpression("#p = :p")
-                    .expressionAttributeNames(Map.of("#p", GSI1_PK))
-                    .expressionAttributeValues(Map.of(":p", s(TableLayout.GSI_SCHEDULED_PREFIX + runId)))
-                    .build();
-            Iterator<Map<String, AttributeValue>> items = query("reading waiting tasks of run " + runId, q,
-                    FIRST_PAGE, MAX_PAGE);
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return items.hasNext();
-                }
-
-                @Override
-                public TaskInstance next() {
-                    TaskInstance t = toInstance(items.next());
-                    instances.putIfAbsent(t.key(), t);
-                    return t;
-                }
-            };
-        }
-
-        @Override
-        public int poolUsed(String pool) {
-            return pools.computeIfAbsent(pool, DynamoDbStateStore.this::poolUsed);
-        }
-
-        @Override
-        public BreakerState breaker(String name) {
-            return breakers.computeIfAbsent(name, n -> Optional.ofNullable(DynamoDbStateStore.this.breaker(n)))
-                    .orElse(null);
-        }
-
-        @Override
-        public int runningRunsOfDag() {
-            if (running < 0) {
-                running = runningRuns(dag.dagId());
-            }
-            return running;
-        }
+        return new CachingRunView(reads, dag.dagId(), runId);
     }
 
     /** Runs of the DAG in state RUNNING: one counter item, kept in the same transaction as the run's state. */
@@ -595,13 +467,6 @@ public final class DynamoDbStateStore implements StateStore {
         Map<String, AttributeValue> item = getItem("reading pool " + pool,
                 Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK));
         return item == null || item.get("u") == null ? 0 : Integer.parseInt(item.get("u").n());
-    }
-
-    /** The pool's size stored by a process that knew it, or null. */
-    Integer storedPoolSize(String pool) {
-        Map<String, AttributeValue> item = getItem("reading pool " + pool,
-                Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK));
-        return item == null || item.get("sz") == null ? null : Integer.parseInt(item.get("sz").n());
     }
 
     // ---------------------------------------------------------------- event dedupe, circuit breakers

@@ -107,12 +107,12 @@ public final class ChaosHarness {
             if (t.key().equals(d.commitLast())) {
                 last = t;
             } else {
-                store.apply(new Decision(null, List.of(t), List.of(), List.of(), List.of(), Map.of()));
+                store.apply(d.withOnly(List.of(t)));
                 Thread.yield();
             }
         }
         if (last != null) {
-            store.apply(new Decision(null, List.of(last), List.of(), List.of(), List.of(), Map.of()));
+            store.apply(d.withOnly(List.of(last)));
         }
     }
 
@@ -358,9 +358,8 @@ public final class ChaosHarness {
                 if (coordinator && d.commitLast() != null && r.nextDouble() < CRASH_BETWEEN_WRITES) {
                     // The writes before the last one land, then the process dies (a store that writes the decision
                     // atomically gets the same partial state this way).
-                    store.apply(new Decision(null, d.instances().stream()
-                            .filter(t -> !t.key().equals(d.commitLast())).toList(), List.of(), List.of(), List.of(),
-                            Map.of()));
+                    store.apply(d.withOnly(d.instances().stream()
+                            .filter(t -> !t.key().equals(d.commitLast())).toList()));
                     count("coordinator crashes between ordered writes");
                     note(plan.runId(), tag + " " + describe(event) + " -> coordinator crashed before writing "
                             + d.commitLast() + " (the other writes landed)");
