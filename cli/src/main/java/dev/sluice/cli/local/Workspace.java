@@ -131,7 +131,7 @@ public final class Workspace {
      */
     public AutoCloseable lockRun(String runId) {
         Path dir = home.resolve("locks");
-        Path file = dir.resolve(runId.replaceAll("[^A-Za-z0-9_.-]", "_") + ".lock");
+        Path file = dir.resolve(LocalRunnerFiles.segment(runId) + ".lock");
         try {
             Files.createDirectories(dir);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
