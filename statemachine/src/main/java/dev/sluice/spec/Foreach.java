@@ -72,8 +72,7 @@ final class Foreach {
         try {
             content = Files.readString(path);
         } catch (IOException | RuntimeException e) {
-            v.error(file.value().at(), "cannot read foreach_file '" + path + "': " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            v.error(file.value().at(), "cannot read foreach_file '" + path + "': " + ReadErrors.describe(e));
             return null;
         }
         Node root;

@@ -172,7 +172,7 @@ class ForeachTest {
                   - foreach_file: nowhere.yaml
                     tasks: [{task_id: "x_{{ item }}", empty: true}]
                 """, "foreach_file");
-        assertThat(missing.message()).startsWith("cannot read foreach_file 'nowhere.yaml': NoSuchFileException");
+        assertThat(missing.message()).isEqualTo("cannot read foreach_file 'nowhere.yaml': no such file");
         assertThat(missing.location()).isEqualTo(new Location("t.yaml", 3, 19));
 
         Files.writeString(dir.resolve("bad.yaml"), "- a\n- [b\n");
