@@ -69,6 +69,9 @@ final class CommandRunner {
             return new Outcome.Failed("cannot start /bin/sh: " + e.getMessage(), false);
         }
         ProcessTree tree = new ProcessTree(process, useSetsid);
+        if (useSetsid) {
+            TryProcesses.record(a.logFile(), process.pid());
+        }
         String name = "sluice-" + a.label() + "-" + a.tryNumber();
         StreamPump out = StreamPump.start(process.getInputStream(), log, name + "-stdout");
         StreamPump err = StreamPump.start(process.getErrorStream(), log, name + "-stderr");

@@ -36,7 +36,12 @@ final class AttemptFactory {
 
     static Path logFile(Path logsDir, String dagId, String runId, String taskId, int mapIndex, int tryNumber) {
         String dir = mapIndex < 0 ? taskId : taskId + "." + mapIndex;
-        return logsDir.resolve(dagId).resolve(runId.replace(':', '_')).resolve(dir).resolve(tryNumber + ".log");
+        return runLogs(logsDir, dagId, runId).resolve(dir).resolve(tryNumber + ".log");
+    }
+
+    /** The folder that holds every log of one run. */
+    static Path runLogs(Path logsDir, String dagId, String runId) {
+        return logsDir.resolve(dagId).resolve(runId.replace(':', '_'));
     }
 
     Attempt build(DagRun run, Dispatch x) {

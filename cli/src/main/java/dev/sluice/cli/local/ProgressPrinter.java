@@ -43,6 +43,12 @@ public final class ProgressPrinter implements LocalRunner.Listener {
         out.flush();
     }
 
+    @Override
+    public void notice(String message) {
+        out.printf(Locale.ROOT, "%s  sluice: %s%n", TIME.format(Instant.now()), oneLine(message));
+        out.flush();
+    }
+
     private static String oneLine(String s) {
         String first = s.lines().findFirst().orElse("");
         return first.length() > 160 ? first.substring(0, 160) + "..." : first;

@@ -64,7 +64,8 @@ public final class Workspace {
             throw CliException.invalid("cannot create " + home + ": " + e.getMessage());
         }
         try {
-            return SqliteStateStore.open(dbFile());
+            return SqliteStateStore.open(dbFile(),
+                    SqliteStateStore.busyTimeout(System.getenv(SqliteStateStore.BUSY_TIMEOUT_ENV)));
         } catch (StoreException e) {
             throw new CliException(ExitCodes.INVALID, e.getMessage(), e);
         }
