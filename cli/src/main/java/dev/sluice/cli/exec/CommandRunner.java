@@ -70,6 +70,9 @@ final class CommandRunner {
             return new Outcome.Failed("cannot start /bin/sh: " + e.getMessage(), false);
         }
         ProcessTree tree = new ProcessTree(process, useSetsid);
+        if (useSetsid) {
+            TryProcesses.record(a.logFile(), process.pid());
+        }
         String name = "sluice-" + a.label() + "-" + a.tryNumber();
         StreamPump out = StreamPump.stdout(process.getInputStream(), log, name + "-stdout");
         StreamPump err = StreamPump.stderr(process.getErrorStream(), log, name + "-stderr");

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs tries on this machine, by task kind:
@@ -32,6 +33,7 @@ public final class LocalTaskExecutor implements TaskExecutor {
     private final CommandRunner commands;
     private final HandlerRunner handlers;
     private final Clock clock;
+    private final Duration killGrace;
 
     /** @param extraClasspath jars or class folders searched for handler classes after the application's own */
     public LocalTaskExecutor(List<Path> extraClasspath) {
@@ -43,6 +45,7 @@ public final class LocalTaskExecutor implements TaskExecutor {
         this.commands = new CommandRunner(ProcessTree.setsidAvailable(), killGrace);
         this.handlers = new HandlerRunner(classLoader(extra), !extra.isEmpty());
         this.clock = clock;
+        this.killGrace = killGrace;
     }
 
     @Override
@@ -59,7 +62,11 @@ public final class LocalTaskExecutor implements TaskExecutor {
         }
         try (log) {
             if (kind instanceof TaskKind.Command) {
-                return commands.run(attempt, log);
+                try {
+                    return commands.run(attempt, log);
+                } finally {
+                    TryProcesses.forget(attempt.logFile()); // its group is gone: stopped, or left detached
+                }
             } else if (kind instanceof TaskKind.Handler h) {
                 return handlers.run(attempt, h.className(), log);
             } else if (kind instanceof TaskKind.Function f) {
@@ -71,6 +78,11 @@ public final class LocalTaskExecutor implements TaskExecutor {
             }
             throw new IllegalStateException("unknown task kind " + kind);
         }
+    }
+
+    @Override
+    public Map<Path, String> endLeftovers(Path runLogs) {
+        return TryProcesses.endLeftovers(runLogs, killGrace, clock);
     }
 
     private static ClassLoader classLoader(List<Path> extra) {

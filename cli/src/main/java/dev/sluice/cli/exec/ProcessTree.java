@@ -156,6 +156,58 @@ final class ProcessTree {
         }
     }
 
+    // ------------------------------------------------------- a group left by another process (see TryProcesses)
+
+    /** The start time of {@code pid} in clock ticks since boot ({@code /proc/<pid>/stat} field 22), or -1. */
+    static long startTime(long pid) {
+        String[] f = statFields(Path.of("/proc", Long.toString(pid), "stat"));
+        // statFields starts at field 3 (state), so field 22 is at index 19
+        if (f == null || f.length < 20) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(f[19]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** This boot's id ({@code /proc/sys/kernel/random/boot_id}), or "" where there is none. */
+    static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * Ends process group {@code pgid}, which no {@link Process} of this JVM owns: SIGTERM, up to {@code grace} for
+     * it to go, SIGKILL, then up to {@code afterKill} until no member is left. Returns whether the group is gone.
+     */
+    static boolean endGroup(long pgid, Duration grace, Duration afterKill) {
+        if (KILL == null) {
+            return !groupRunning(pgid);
+        }
+        run(KILL.toString(), "-s", "TERM", "--", "-" + pgid);
+        if (awaitGroupGone(pgid, grace)) {
+            return true;
+        }
+        run(KILL.toString(), "-s", "KILL", "--", "-" + pgid);
+        return awaitGroupGone(pgid, afterKill);
+    }
+
+    private static boolean awaitGroupGone(long pgid, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (groupRunning(pgid)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleepQuietly(20);
+        }
+        return true;
+    }
+
     private static Path firstExisting(Path... paths) {
         for (Path p : paths) {
             if (Files.isExecutable(p)) {

@@ -38,6 +38,11 @@ final class AttemptFactory {
         return LocalRunnerFiles.logFile(logsDir, dagId, runId, taskId, mapIndex, tryNumber);
     }
 
+    /** The folder that holds every log of one run. */
+    static Path runLogs(Path logsDir, String dagId, String runId) {
+        return LocalRunnerFiles.runLogs(logsDir, dagId, runId);
+    }
+
     Attempt build(DagRun run, Dispatch x) {
         return build(run, x, TryContext.Source.of(store.view(dag, run.runId())));
     }

@@ -3,6 +3,7 @@ package dev.sluice.cli.local;
 import dev.sluice.cli.exec.Attempt;
 import dev.sluice.cli.exec.Outcome;
 import dev.sluice.cli.exec.TaskExecutor;
+import dev.sluice.cli.store.DatabaseBusyException;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
@@ -22,6 +23,7 @@ import dev.sluice.template.TemplateRenderer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +35,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -46,6 +49,8 @@ import java.util.random.RandomGenerator;
 public final class LocalRunner {
     /** How long the loop sleeps at most when idle, so pool slots freed by other processes are noticed. */
     private static final long IDLE_TICK_MILLIS = 500;
+    /** The pause between two attempts at a write that found the database busy (each already waited the timeout). */
+    private static final long BUSY_PAUSE_MILLIS = 200;
 
     public record Options(int parallelism, boolean noDelay, Path logsDir) {
         public Options {
@@ -60,6 +65,10 @@ public final class LocalRunner {
         void taskChanged(TaskInstance before, TaskInstance after, Instant at);
 
         default void runChanged(DagRun run) {
+        }
+
+        /** Something the user should know that is no task's state change (a busy database, a try ended). */
+        default void notice(String message) {
         }
     }
 
@@ -141,7 +150,7 @@ public final class LocalRunner {
                 apply(runId, first, workers);
             }
             while (true) {
-                DagRun run = store.run(runId).orElseThrow();
+                DagRun run = whileBusy(() -> store.run(runId)).orElseThrow();
                 if (run.state().isTerminal()) {
                     break;
                 }
@@ -187,19 +196,28 @@ public final class LocalRunner {
 
     /** Re-dispatches work a previous process left behind and loads this run's timers. */
     private void recover(String runId, ExecutorService workers) {
-        for (Timer t : store.dueTimers(Instant.MAX, Integer.MAX_VALUE)) {
+        for (Timer t : whileBusy(() -> store.dueTimers(Instant.MAX, Integer.MAX_VALUE))) {
             if (t.runId().equals(runId)) {
                 timers.add(t);
             }
         }
-        if (store.run(runId).isEmpty()) {
+        if (whileBusy(() -> store.run(runId)).isEmpty()) {
             return;
         }
-        for (TaskInstance ti : store.instances(runId)) {
+        // A command try runs in its own session, so it may have outlived the process that ran it: end it first,
+        // so that no try ever runs twice at once.
+        Map<Path, String> ended = new HashMap<>(executor.endLeftovers(
+                AttemptFactory.runLogs(options.logsDir(), dag.dagId(), runId)));
+        for (TaskInstance ti : whileBusy(() -> store.instances(runId))) {
             if (ti.state().isActive()) {
+                String what = ended.remove(AttemptFactory.logFile(options.logsDir(), dag.dagId(), runId,
+                        ti.taskId(), ti.mapIndex(), ti.tryNumber()));
                 apply(runId, new Event.TaskRescheduled(ti.key(), ti.tryNumber(), clock.instant(),
-                        "the process running it stopped; running it again"), workers);
+                        "the process running it stopped; " + (what == null ? "running it again" : what)), workers);
             }
+        }
+        for (Map.Entry<Path, String> e : ended.entrySet()) {
+            listener.notice(options.logsDir().relativize(e.getKey()) + ": " + e.getValue());
         }
         apply(runId, new Event.Tick(), workers);
         fireDueTimers(runId, workers);
@@ -264,13 +282,19 @@ public final class LocalRunner {
         for (Timer t : due) {
             timers.remove(t);
             apply(runId, new Event.TimerFired(t.task(), t.tryNumber(), t.kind()), workers);
-            store.deleteTimer(t);
+            whileBusy(() -> {
+                store.deleteTimer(t);
+                return null;
+            });
         }
     }
 
     private void cleanupTimers() {
         for (Timer t : timers) {
-            store.deleteTimer(t);
+            whileBusy(() -> {
+                store.deleteTimer(t);
+                return null;
+            });
         }
         timers.clear();
     }
@@ -296,7 +320,7 @@ public final class LocalRunner {
     }
 
     private Decision decideAndApply(String runId, Event event) {
-        AppliedDecision applied = decisions.run(engine, runId, event);
+        AppliedDecision applied = whileBusy(() -> decisions.run(engine, runId, event));
         for (TaskInstance after : applied.decision().instances()) {
             TaskInstance before = applied.before(after.key());
             if (before == null || before.state() != after.state()) {
@@ -306,6 +330,42 @@ public final class LocalRunner {
         return applied.decision();
     }
 
+    /**
+     * Runs {@code work} (store I/O on the runner's thread), and while another process holds the database's lock
+     * for longer than the busy timeout, says so and tries again, for as long as it takes: a completion that could
+     * not be written at once is written later, never dropped (which would run its finished try again on resume).
+     * Nothing was written by an attempt that failed busy, so trying again is safe. Only {@link #stop()} (Ctrl-C)
+     * ends the wait.
+     */
+    private <T> T whileBusy(Supplier<T> work) {
+        Instant since = null;
+        while (true) {
+            try {
+                T result = work.get();
+                if (since != null) {
+                    listener.notice("database free again; continuing");
+                }
+                return result;
+            } catch (DatabaseBusyException e) {
+                if (stopping.get()) {
+                    throw e;
+                }
+                if (since == null) {
+                    since = clock.instant();
+                }
+                long waited = Duration.between(since, clock.instant()).toSeconds();
+                listener.notice("database busy (locked by another process); waiting"
+                        + (waited > 0 ? " (" + waited + " s so far)" : ""));
+                try {
+                    Thread.sleep(BUSY_PAUSE_MILLIS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     private void submit(String runId, Dispatch x, ExecutorService workers) {
         if (dag.task(x.task().taskId()).kind() instanceof dev.sluice.model.TaskKind.Empty) {
             // No work, no worker, no "started": the engine accepts a completion of a queued try.
@@ -313,7 +373,7 @@ public final class LocalRunner {
             inFlight.put(x.task(), x.tryNumber());
             return;
         }
-        DagRun run = store.run(runId).orElseThrow();
+        DagRun run = whileBusy(() -> store.run(runId)).orElseThrow();
         inFlight.put(x.task(), x.tryNumber());
         workers.execute(() -> {
             inbox.add(new Event.TaskStarted(x.task(), x.tryNumber()));

@@ -27,8 +27,13 @@ public final class LocalRunnerFiles {
 
     /** {@code <logs>/<dag>/<run>/<task>[/map_index=<n>]/<try>.log}. */
     public static Path logFile(Path logsDir, String dagId, String runId, String taskId, int mapIndex, int tryNumber) {
-        Path task = logsDir.resolve(segment(dagId)).resolve(segment(runId.replace(':', '_'))).resolve(segment(taskId));
+        Path task = runLogs(logsDir, dagId, runId).resolve(segment(taskId));
         return (mapIndex < 0 ? task : task.resolve("map_index=" + mapIndex)).resolve(tryNumber + ".log");
+    }
+
+    /** The folder that holds every log of one run: {@code <logs>/<dag>/<run>}. */
+    public static Path runLogs(Path logsDir, String dagId, String runId) {
+        return logsDir.resolve(segment(dagId)).resolve(segment(runId.replace(':', '_')));
     }
 
     /**

@@ -44,6 +44,12 @@ public final class ProgressPrinter implements LocalRunner.Listener {
         out.flush();
     }
 
+    @Override
+    public void notice(String message) {
+        out.printf(Locale.ROOT, "%s  sluice: %s%n", TIME.format(Instant.now()), oneLine(message));
+        out.flush();
+    }
+
     private static String oneLine(String s) {
         return TerminalText.oneLine(s, 160); // a task's stderr may hold terminal escapes
     }

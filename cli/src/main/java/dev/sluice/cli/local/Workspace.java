@@ -71,7 +71,8 @@ public final class Workspace {
         }
         SqliteStateStore store;
         try {
-            store = SqliteStateStore.open(dbFile());
+            store = SqliteStateStore.open(dbFile(),
+                    SqliteStateStore.busyTimeout(System.getenv(SqliteStateStore.BUSY_TIMEOUT_ENV)));
         } catch (StoreException e) {
             throw new CliException(ExitCodes.INVALID, e.getMessage(), e);
         }

@@ -196,7 +196,7 @@ final class SqliteFile implements AutoCloseable {
     /** A file that could not be read while opening: busy (retryable), else not ours. */
     private StoreException refusal(SQLException e) {
         if (isBusy(e)) {
-            return new StoreException(lockedMessage(), true, e);
+            return new DatabaseBusyException(lockedMessage(), e);
         }
         return new StoreException(notSluiceMessage(path), false, e);
     }
@@ -251,7 +251,7 @@ final class SqliteFile implements AutoCloseable {
             s.execute("BEGIN IMMEDIATE");
         } catch (SQLException e) {
             if (isBusy(e)) {
-                throw new StoreException(lockedMessage(), true, e);
+                throw new DatabaseBusyException(lockedMessage(), e);
             }
             throw e;
         }
@@ -322,7 +322,7 @@ final class SqliteFile implements AutoCloseable {
                 ps("BEGIN IMMEDIATE").execute();
             } catch (SQLException e) {
                 if (isBusy(e)) {
-                    throw new StoreException(lockedMessage(), true, e);
+                    throw new DatabaseBusyException(lockedMessage(), e);
                 }
                 throw e;
             }
@@ -359,7 +359,7 @@ final class SqliteFile implements AutoCloseable {
     private StoreException translate(SQLException e, String doing) {
         int c = primaryCode(e);
         return switch (c) {
-            case 5, 6 -> new StoreException(lockedMessage(), true, e);
+            case 5, 6 -> new DatabaseBusyException(lockedMessage(), e);
             case 11, 26 -> new StoreException(notSluiceMessage(path), false, e); // CORRUPT, NOTADB
             case 13 -> new StoreException("the disk holding " + path + " is full", false, e);
             case 8 -> new StoreException(path + " is read-only", false, e);

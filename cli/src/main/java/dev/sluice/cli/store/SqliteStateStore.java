@@ -52,6 +52,12 @@ public final class SqliteStateStore implements StateStore {
     /** Environment variable naming the directory that holds {@code sluice.db}. */
     public static final String HOME_ENV = "SLUICE_HOME";
     public static final String FILE_NAME = "sluice.db";
+    /**
+     * Environment variable: how long, in milliseconds, a transaction waits for another process's lock before it
+     * gives up with a {@link DatabaseBusyException} (default {@link #DEFAULT_BUSY_TIMEOUT}). The local runner then
+     * waits and tries again; tests set it low to see that happen quickly.
+     */
+    public static final String BUSY_TIMEOUT_ENV = "SLUICE_BUSY_TIMEOUT_MS";
 
 
     private static final String SQL_INSERT_RUN = "INSERT INTO runs (" + RUN_COLUMNS + ") VALUES ("
@@ -112,6 +118,26 @@ public final class SqliteStateStore implements StateStore {
      */
     public static SqliteStateStore open(Path dbFile, Duration busyTimeout) {
         return new SqliteStateStore(SqliteFile.open(dbFile, busyTimeout));
+    }
+
+    /**
+     * The busy timeout that {@code value} (of {@link #BUSY_TIMEOUT_ENV}) names: a whole number of milliseconds, 0
+     * or more; {@link #DEFAULT_BUSY_TIMEOUT} when null or blank.
+     */
+    public static Duration busyTimeout(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_BUSY_TIMEOUT;
+        }
+        try {
+            long ms = Long.parseLong(value.strip());
+            if (ms >= 0) {
+                return Duration.ofMillis(ms);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new StoreException(BUSY_TIMEOUT_ENV + " must be a whole number of milliseconds, 0 or more; got '"
+                + value + "'", false);
     }
 
     public Path path() {
