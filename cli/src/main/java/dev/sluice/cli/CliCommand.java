@@ -25,7 +25,7 @@ public abstract class CliCommand implements Callable<Integer> {
         } catch (CommandLine.ParameterException e) {
             throw e; // usage error: picocli prints the message and the usage, exit 2
         } catch (CliException e) {
-            err().println("error: " + e.getMessage());
+            err().println("error: " + dev.sluice.cli.render.TerminalText.safe(e.getMessage()));
             traceIfVerbose(e);
             return e.exitCode();
         } catch (Exception | LinkageError | StackOverflowError | OutOfMemoryError e) {

@@ -75,13 +75,7 @@ public final class Main implements Runnable {
 
     /** One line for an unexpected exception: its message, or its type when it has none. */
     static String describe(Throwable e) {
-        String m = e.getMessage();
-        if (m == null || m.isBlank()) {
-            return e.getClass().getName() + (e.getCause() != null ? " (" + describe(e.getCause()) + ")" : "");
-        }
-        String first = m.lines().findFirst().orElse(m);
-        return e instanceof CliException || e instanceof IllegalArgumentException ? first
-                : e.getClass().getSimpleName() + ": " + first;
+        return dev.sluice.cli.render.TerminalText.safe(UserMessages.describe(e));
     }
 
     /** {@code sluice 0.1.0 (java 17.0.15)}; the version comes from the jar manifest. */

@@ -60,7 +60,7 @@ final class RunCommand extends CliCommand {
                     ? new DataInterval(logical, schedule.nextFire(logical).orElse(logical))
                     : new DataInterval(logical, logical);
         } else {
-            logical = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            logical = Instant.now().truncatedTo(ChronoUnit.MICROS); // one run per trigger, as in Airflow
             interval = schedule.manualInterval(logical);
         }
         String runId = RunIds.manual(dag.dagId(), logical);

@@ -304,8 +304,9 @@ public final class Coordinator {
     private void trigger(CoordinatorMessage.Trigger t, Instant sentAt) {
         DagRegistry.Current c = dags.current(t.dagId()).orElseThrow(() -> new IllegalArgumentException(
                 "trigger for unknown DAG '" + t.dagId() + "' (no such dag_id among the deployed DAG files)"));
+        // To the millisecond (SQS's SentTimestamp): a redelivery is the same run, two triggers in one second are two.
         Instant at = (t.logicalDate() != null ? t.logicalDate() : sentAt != null ? sentAt : clock.instant())
-                .truncatedTo(ChronoUnit.SECONDS);
+                .truncatedTo(ChronoUnit.MILLIS);
         String runId = t.runId() != null ? t.runId() : RunIds.manual(c.dag().dagId(), at);
         RunType type = RunType.MANUAL;
         DataInterval interval = Schedule.of(c.dag()).manualInterval(at);

@@ -51,7 +51,7 @@ public final class AwsClients implements AutoCloseable {
         this.credentials = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         this.http = http != null ? http : UrlConnectionHttpClient.builder().build();
         this.dynamo = new Lazy<>(() -> {
-            var b = DynamoDbClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+            var b = DynamoDbClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
                     .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
@@ -59,7 +59,7 @@ public final class AwsClients implements AutoCloseable {
             return b.build();
         });
         this.s3 = new Lazy<>(() -> {
-            var b = S3Client.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+            var b = S3Client.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
                     .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint).forcePathStyle(true)
@@ -69,7 +69,7 @@ public final class AwsClients implements AutoCloseable {
             return b.build();
         });
         this.sqs = new Lazy<>(() -> {
-            var b = SqsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+            var b = SqsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
                     .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
@@ -77,7 +77,7 @@ public final class AwsClients implements AutoCloseable {
             return b.build();
         });
         this.lambda = new Lazy<>(() -> {
-            var b = LambdaClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+            var b = LambdaClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
                     .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
@@ -85,7 +85,7 @@ public final class AwsClients implements AutoCloseable {
             return b.build();
         });
         this.sns = new Lazy<>(() -> {
-            var b = SnsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(http)
+            var b = SnsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
                     .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);

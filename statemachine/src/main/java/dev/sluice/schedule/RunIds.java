@@ -22,15 +22,15 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * RunIds.scheduled("etl", Instant.parse("2024-01-01T02:00:00Z"))  // "etl.scheduled__2024-01-01T02:00:00Z"
- * RunIds.manual("etl", now)                                       // "etl.manual__2024-05-03T10:15:00Z"
+ * RunIds.manual("etl", now)                                       // "etl.manual__2024-05-03T10:15:00.123456Z"
  * RunIds.backfill("etl", logicalDate)                             // "etl.backfill__2024-01-01T00:00:00Z"
  * RunIds.s3("etl", "bucket", "raw/2024-01-01/a.parquet", seq)     // "etl.s3__9f86d081884c7d65"
  * RunIds.parse("etl.scheduled__2024-01-01T02:00:00Z").kind()      // Kind.SCHEDULED
  * }</pre>
  *
- * Timestamps are ISO-8601 in UTC with seconds precision and a {@code Z} (sub-second parts are truncated, so two
- * manual triggers within the same second share an id, which de-duplicates a double click). Every id matches
- * {@link #VALID}.
+ * Timestamps are ISO-8601 in UTC with a {@code Z}: seconds precision for logical dates (scheduled, backfill), and
+ * microseconds for manual triggers, as Airflow's {@code manual__} ids have, so that triggers in the same second are
+ * separate runs. Every id matches {@link #VALID}.
  */
 public final class RunIds {
 
@@ -80,10 +80,20 @@ public final class RunIds {
         return dag(dagId) + Kind.SCHEDULED.prefix + SEPARATOR + iso(logicalDate);
     }
 
-    /** {@code <dag>.manual__<trigger time>}; the caller passes the trigger time (the engine reads no clock). */
+    /**
+     * {@code <dag>.manual__<trigger time>}, to the microsecond ({@code 2024-05-03T10:15:00.123456Z}; a trigger time on
+     * a whole second, such as a {@code --date}, keeps the short form {@code 2024-05-03T00:00:00Z}). The caller passes
+     * the trigger time (the engine reads no clock).
+     */
     public static String manual(String dagId, Instant triggeredAt) {
-        return dag(dagId) + Kind.MANUAL.prefix + SEPARATOR + iso(triggeredAt);
+        Objects.requireNonNull(triggeredAt, "instant");
+        Instant t = triggeredAt.truncatedTo(ChronoUnit.MICROS);
+        String stamp = t.getNano() == 0 ? iso(t) : MICROS.format(t);
+        return dag(dagId) + Kind.MANUAL.prefix + SEPARATOR + stamp;
     }
+
+    private static final java.time.format.DateTimeFormatter MICROS = java.time.format.DateTimeFormatter
+            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
     /** {@code <dag>.backfill__<logical date>}. */
     public static String backfill(String dagId, Instant logicalDate) {

@@ -146,7 +146,6 @@ public final class DagLoader {
     }
 
     private static String describe(Throwable e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return ReadErrors.describe(e);
     }
 }

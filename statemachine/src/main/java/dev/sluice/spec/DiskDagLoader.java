@@ -65,11 +65,8 @@ public final class DiskDagLoader {
             }
             try {
                 return Files.readString(path, StandardCharsets.UTF_8);
-            } catch (CharacterCodingException e) {
-                throw new SpecFiles.Unreadable("not UTF-8 text");
             } catch (IOException | RuntimeException e) {
-                throw new SpecFiles.Unreadable(e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : " " + e.getMessage()));
+                throw new SpecFiles.Unreadable(ReadErrors.describe(e));
             }
         };
     }
@@ -173,7 +170,6 @@ public final class DiskDagLoader {
     }
 
     private static String describe(Throwable e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return ReadErrors.describe(e);
     }
 }

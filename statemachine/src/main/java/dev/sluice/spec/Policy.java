@@ -80,8 +80,7 @@ public record Policy(List<String> requiredTags, boolean requireOwner, int minRet
             content = Files.readString(file);
         } catch (IOException | RuntimeException e) {
             throw new PolicyException(List.of(Problem.error(Location.of(String.valueOf(file)),
-                    "cannot read policy file: " + e.getClass().getSimpleName()
-                            + (e.getMessage() == null ? "" : " " + e.getMessage()))));
+                    "cannot read policy file: " + ReadErrors.describe(e))));
         }
         return parse(content, file.toString());
     }

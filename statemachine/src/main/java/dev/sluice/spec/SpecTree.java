@@ -6,12 +6,15 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.sluice.model.Location;
 import dev.sluice.model.Problem;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +24,27 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 /**
  * A YAML/JSON document as a small tree whose every node and key remembers its file:line:column.
  * Jackson's own tree ({@code JsonNode}) drops locations, so the loader reads tokens into this instead.
+ *
+ * <p>YAML anchors, aliases and merge keys ({@code <<: *base}, {@code <<: [*a, *b]}) mean what YAML says: an alias
+ * is the anchored node itself (shared, not copied, so reading stays linear in the file), and a merge copies the
+ * keys that the mapping does not set itself. Jackson's parser reports an alias as a string holding its name, so
+ * the resolution happens here. Expansion is bounded: aliases may add at most {@link #MAX_ALIAS_NODES} nodes in
+ * total (an alias bomb is refused in time linear in the file), and nesting through aliases stays within
+ * {@link #MAX_DEPTH}.
  */
 final class SpecTree {
     /** Deeper nesting than this is certainly not a DAG; refusing it keeps the reader's recursion bounded. */
     static final int MAX_DEPTH = 64;
 
-    private static final YAMLFactory YAML = YAMLFactory.builder().build();
+    /** The largest DAG, policy or item file read, in characters (3 MiB). */
+    static final int MAX_CHARS = 3 * 1024 * 1024;
+
+    /** Aliases may add at most this many nodes to a document in total; more is an alias bomb, not a DAG. */
+    static final long MAX_ALIAS_NODES = 100_000;
+
+    private static final String MERGE_KEY = "<<";
+
+    private static final YAMLFactory YAML = new AnchorYamlFactory(yamlLimits());
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private SpecTree() {
@@ -103,6 +121,32 @@ final class SpecTree {
         }
     }
 
+    private static org.yaml.snakeyaml.LoaderOptions yamlLimits() {
+        org.yaml.snakeyaml.LoaderOptions o = new org.yaml.snakeyaml.LoaderOptions();
+        // The size is checked before parsing, with a message that names the limit; this is the parser's backstop.
+        o.setCodePointLimit(MAX_CHARS + 1024);
+        return o;
+    }
+
+    /** What one parse remembers: anchors, their heights, and how many nodes aliases have added so far. */
+    private static final class Context {
+        final String file;
+        final List<Problem> problems;
+        final Map<String, Node> anchors = new HashMap<>();
+        final Map<Node, Integer> heights = new IdentityHashMap<>();
+        final Map<Node, Long> sizes = new IdentityHashMap<>();
+        long aliasNodes;
+
+        Context(String file, List<Problem> problems) {
+            this.file = file;
+            this.problems = problems;
+        }
+    }
+
+    /** A node read, with its height (levels of nesting) and its size (nodes, aliases expanded). */
+    private record Read(Node node, int height, long size) {
+    }
+
     static boolean isJson(String fileName, String content) {
         String f = fileName == null ? "" : fileName.toLowerCase(java.util.Locale.ROOT);
         if (f.endsWith(".json")) {
@@ -130,13 +174,17 @@ final class SpecTree {
      * value is kept); anything that stops reading throws.
      */
     static Node parse(String content, String fileName, boolean json, List<Problem> problems) throws SyntaxError {
+        if (content.length() > MAX_CHARS) {
+            throw new SyntaxError(Problem.error(Location.of(fileName), "the file is " + content.length()
+                    + " characters long, over the limit of 3 MiB (" + MAX_CHARS + " characters) for a file Sluice reads"));
+        }
         JsonFactory factory = json ? JSON : YAML;
-        try (JsonParser p = factory.createParser(content)) {
+        try (JsonParser p = factory.createParser(new java.io.StringReader(content))) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 return new Scalar(new Location(fileName, 1, 1), null);
             }
-            Node root = read(p, fileName, 0, problems);
+            Node root = read(p, new Context(fileName, problems), 0).node();
             JsonToken extra = p.nextToken();
             if (extra != null) {
                 throw new SyntaxError(Problem.error(at(p, fileName),
@@ -159,36 +207,130 @@ final class SpecTree {
         }
     }
 
-    private static Node read(JsonParser p, String file, int depth, List<Problem> problems)
-            throws IOException, SyntaxError {
+    private static Read read(JsonParser p, Context ctx, int depth) throws IOException, SyntaxError {
+        String file = ctx.file;
         Location at = at(p, file);
         if (depth > MAX_DEPTH) {
             throw new SyntaxError(Problem.error(at, "nesting is deeper than " + MAX_DEPTH + " levels"));
         }
+        if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+            return alias(y.getText(), at, ctx, depth);
+        }
+        String anchor = p instanceof AnchorYamlFactory.Parser y ? y.valueAnchor() : null;
+        Read r = readValue(p, ctx, depth, at);
+        if (anchor != null) {
+            ctx.anchors.put(anchor, r.node());
+            ctx.heights.put(r.node(), r.height());
+            ctx.sizes.put(r.node(), r.size());
+        }
+        return r;
+    }
+
+    private static Read alias(String name, Location at, Context ctx, int depth) throws SyntaxError {
+        Node target = ctx.anchors.get(name);
+        if (target == null) {
+            throw new SyntaxError(Problem.error(at, "the alias *" + name + " names no anchor (&" + name
+                    + ") defined before it"));
+        }
+        int height = ctx.heights.get(target);
+        long size = ctx.sizes.get(target);
+        ctx.aliasNodes += size;
+        if (ctx.aliasNodes > MAX_ALIAS_NODES) {
+            throw new SyntaxError(Problem.error(at, "aliases expand to more than " + MAX_ALIAS_NODES
+                    + " nodes (at *" + name + "); this looks like an alias bomb, not a DAG"));
+        }
+        if (depth + height > MAX_DEPTH) {
+            throw new SyntaxError(Problem.error(at, "nesting is deeper than " + MAX_DEPTH + " levels (through *"
+                    + name + ")"));
+        }
+        return new Read(target, height, size);
+    }
+
+    private static Read readValue(JsonParser p, Context ctx, int depth, Location at)
+            throws IOException, SyntaxError {
         JsonToken t = p.currentToken();
         switch (t) {
-            case START_OBJECT: {
-                Map<String, Field> fields = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    Location keyAt = at(p, file);
-                    p.nextToken();
-                    Node value = read(p, file, depth + 1, problems);
-                    Field prev = fields.putIfAbsent(key, new Field(key, keyAt, value));
-                    if (prev != null) {
-                        problems.add(Problem.error(keyAt, "duplicate key '" + key + "' (first at line "
-                                + prev.keyAt().line() + ")"));
-                    }
-                }
-                return new MapNode(at, fields);
-            }
+            case START_OBJECT:
+                return readMapping(p, ctx, depth, at);
             case START_ARRAY: {
                 List<Node> items = new ArrayList<>();
+                int height = 0;
+                long size = 1;
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    items.add(read(p, file, depth + 1, problems));
+                    Read item = read(p, ctx, depth + 1);
+                    items.add(item.node());
+                    height = Math.max(height, item.height());
+                    size += item.size();
                 }
-                return new ListNode(at, items);
+                return new Read(new ListNode(at, items), height + 1, size);
             }
+            default:
+                return new Read(scalar(p, t, at), 0, 1);
+        }
+    }
+
+    /**
+     * A mapping; {@code <<} merges the keys of a mapping (or of each mapping in a list, earlier ones first) that the
+     * mapping does not set itself, at the position of the merge key.
+     */
+    private static Read readMapping(JsonParser p, Context ctx, int depth, Location at)
+            throws IOException, SyntaxError {
+        List<Object> entries = new ArrayList<>();
+        Map<String, Field> explicit = new LinkedHashMap<>();
+        int height = 0;
+        long size = 1;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            Location keyAt = at(p, ctx.file);
+            p.nextToken();
+            Read value = read(p, ctx, depth + 1);
+            height = Math.max(height, value.height());
+            size += value.size();
+            if (p instanceof YAMLParser && MERGE_KEY.equals(key)) {
+                entries.add(merged(value.node(), keyAt));
+                continue;
+            }
+            Field field = new Field(key, keyAt, value.node());
+            Field prev = explicit.putIfAbsent(key, field);
+            if (prev != null) {
+                ctx.problems.add(Problem.error(keyAt, "duplicate key '" + key + "' (first at line "
+                        + prev.keyAt().line() + ")"));
+            } else {
+                entries.add(field);
+            }
+        }
+        Map<String, Field> fields = new LinkedHashMap<>();
+        for (Object e : entries) {
+            if (e instanceof Field f) {
+                fields.put(f.key(), f);
+            } else {
+                @SuppressWarnings("unchecked")
+                List<Field> group = (List<Field>) e;
+                for (Field f : group) {
+                    if (!explicit.containsKey(f.key())) {
+                        fields.putIfAbsent(f.key(), f);
+                    }
+                }
+            }
+        }
+        return new Read(new MapNode(at, fields), height + 1, size);
+    }
+
+    private static List<Field> merged(Node value, Location keyAt) throws SyntaxError {
+        List<Node> sources = value instanceof ListNode l ? l.items() : List.of(value);
+        List<Field> out = new ArrayList<>();
+        for (Node source : sources) {
+            if (!(source instanceof MapNode m)) {
+                throw new SyntaxError(Problem.error(keyAt, "the merge key '<<' takes a mapping or a list of mappings,"
+                        + " not " + source.describe()));
+            }
+            out.addAll(m.fields().values());
+        }
+        return out;
+    }
+
+    private static Scalar scalar(JsonParser p, JsonToken t, Location at) throws IOException, SyntaxError {
+        switch (t) {
             case VALUE_STRING:
                 return new Scalar(at, p.getText());
             case VALUE_TRUE:

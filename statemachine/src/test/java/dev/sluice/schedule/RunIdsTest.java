@@ -16,8 +16,19 @@ class RunIdsTest {
         Instant t = Instant.parse("2024-01-01T02:00:00Z");
         assertThat(RunIds.scheduled("etl", t)).isEqualTo("etl.scheduled__2024-01-01T02:00:00Z");
         assertThat(RunIds.backfill("etl", t)).isEqualTo("etl.backfill__2024-01-01T02:00:00Z");
-        assertThat(RunIds.manual("etl", Instant.parse("2024-05-03T10:15:42.987654Z"))).isEqualTo("etl.manual__2024-05-03T10:15:42Z");
+        assertThat(RunIds.manual("etl", Instant.parse("2024-05-03T10:15:42.987654Z"))).isEqualTo("etl.manual__2024-05-03T10:15:42.987654Z");
         assertThat(RunIds.scheduled("etl", Instant.parse("2024-01-01T00:00:00Z"))).isEqualTo("etl.scheduled__2024-01-01T00:00:00Z");
+    }
+
+    @Test
+    void manualTriggersInTheSameSecondAreSeparateRunsToTheMicrosecond() {
+        Instant t = Instant.parse("2024-05-03T10:15:42.000001Z");
+
+        assertThat(RunIds.manual("etl", t)).isNotEqualTo(RunIds.manual("etl", t.plusNanos(1000)))
+                .isNotEqualTo(RunIds.manual("etl", t.minusNanos(1000)));
+        assertThat(RunIds.manual("etl", Instant.parse("2024-05-03T00:00:00Z")))
+                .isEqualTo("etl.manual__2024-05-03T00:00:00Z");
+        assertThat(RunIds.parse(RunIds.manual("etl", t)).timestamp()).contains(t);
     }
 
     @Test

@@ -172,7 +172,8 @@ class ForeachTest {
                   - foreach_file: nowhere.yaml
                     tasks: [{task_id: "x_{{ item }}", empty: true}]
                 """, "foreach_file");
-        assertThat(missing.message()).startsWith("cannot read foreach_file 'nowhere.yaml': no included files were given");
+        assertThat(missing.message())
+                .isEqualTo("cannot read foreach_file 'nowhere.yaml': no included files were given with this DAG text");
         assertThat(missing.location()).isEqualTo(new Location("t.yaml", 3, 19));
 
         Files.writeString(dir.resolve("bad.yaml"), "- a\n- [b\n");

@@ -172,7 +172,7 @@ public final class DevCommand extends CliCommand {
             for (TaskInstance t : store.instances(runId)) {
                 out().printf("  %-40s %-18s try %d/%d%s%n", t.taskId() + (t.mapIndex() >= 0 ? "[" + t.mapIndex() + "]"
                         : ""), t.state().airflowName(), t.tryNumber(), t.maxTries(),
-                        t.error() == null ? "" : "  " + t.error());
+                        t.error() == null ? "" : "  " + dev.sluice.cli.render.TerminalText.oneLine(t.error(), 200));
             }
             return r.state().isTerminal() && r.state() != dev.sluice.state.RunState.SUCCESS ? ExitCodes.RUN_FAILED
                     : ExitCodes.OK;

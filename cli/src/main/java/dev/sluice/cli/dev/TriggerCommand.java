@@ -54,7 +54,7 @@ public final class TriggerCommand extends CliCommand {
                         + conf + "'");
             }
         }
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // a run per trigger, as in Airflow
         String id = runId != null ? runId : RunIds.manual(dagId, now);
         if (!RunIds.isValid(id)) {
             throw CliException.invalid("--run-id '" + id + "' may use only " + RunIds.VALID.pattern());
@@ -69,13 +69,14 @@ public final class TriggerCommand extends CliCommand {
     }
 
     /**
-     * Refuses a DAG that is not among the deployed DAG files, when every file there loads; otherwise (a file that
-     * does not load, or a listing that fails) warns and lets the coordinator decide.
+     * Refuses a DAG that no deployed DAG file defines, as the README says. When that cannot be known (the listing
+     * fails, or some files there do not load), the trigger is refused too, naming why: sending it would leave a
+     * message that the coordinator can only reject.
      */
     private void checkDeployed(AwsClients clients, dev.sluice.functions.Env.Config config) {
         String where = "s3://" + config.bucket() + "/" + config.dagsPrefix();
         java.util.List<String> ids = new java.util.ArrayList<>();
-        int unloadable = 0;
+        java.util.List<String> unloadable = new java.util.ArrayList<>();
         try {
             var source = new dev.sluice.functions.dags.S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix());
             for (var e : source.list()) {
@@ -86,23 +87,22 @@ public final class TriggerCommand extends CliCommand {
                 var r = dev.sluice.spec.DagLoader.loadString(text, source.location(e),
                         dev.sluice.functions.dags.DagRegistry.filesNear(source, e.name()));
                 if (r.dag() == null) {
-                    unloadable++;
+                    unloadable.add(source.location(e));
                 } else {
                     ids.add(r.dag().dagId());
                 }
             }
         } catch (RuntimeException e) {
-            err().println("warning: cannot list the DAGs in " + where + " (" + e.getMessage()
-                    + "); sending the trigger anyway");
-            return;
+            throw CliException.invalid("cannot list the DAGs in " + where + " to check that " + dagId
+                    + " is deployed (" + e.getMessage() + "); nothing was sent");
         }
         if (ids.contains(dagId)) {
             return;
         }
-        if (unloadable > 0) {
-            err().println("warning: no DAG " + dagId + " among the DAGs that load from " + where + " (" + unloadable
-                    + " file(s) there do not load); sending the trigger anyway");
-            return;
+        if (!unloadable.isEmpty()) {
+            throw CliException.invalid("no DAG " + dagId + " among the DAGs that load from " + where + "; "
+                    + unloadable.size() + " file(s) there do not load (" + String.join(", ", unloadable.subList(0,
+                    Math.min(3, unloadable.size()))) + "), check them with 'sluice validate'; nothing was sent");
         }
         throw CliException.invalid("no DAG " + dagId + " in " + where + (ids.isEmpty() ? " (no DAG files there; "
                 + "upload them with 'sluice dev --dags DIR' or deploy them)"

@@ -59,6 +59,21 @@ final class AttemptLog implements Closeable {
         }
     }
 
+    /**
+     * A piece of a line written by the task, as raw bytes; {@code endOfLine} ends the line. A line of a few pieces
+     * may interleave with the other stream's lines; lines up to one piece never do.
+     */
+    synchronized void piece(byte[] bytes, int off, int len, boolean endOfLine) {
+        try {
+            out.write(bytes, off, len);
+            if (endOfLine) {
+                out.write('\n');
+            }
+        } catch (IOException e) {
+            // as in line(): a full disk does not change the try's outcome
+        }
+    }
+
     void stackTrace(Throwable t) {
         StringWriter sw = new StringWriter();
         t.printStackTrace(new PrintWriter(sw));

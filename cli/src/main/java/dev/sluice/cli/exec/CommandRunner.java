@@ -1,5 +1,6 @@
 package dev.sluice.cli.exec;
 
+import dev.sluice.output.LineCapture;
 import dev.sluice.template.ShellCommand;
 import java.io.File;
 import java.io.IOException;
@@ -70,8 +71,8 @@ final class CommandRunner {
         }
         ProcessTree tree = new ProcessTree(process, useSetsid);
         String name = "sluice-" + a.label() + "-" + a.tryNumber();
-        StreamPump out = StreamPump.start(process.getInputStream(), log, name + "-stdout");
-        StreamPump err = StreamPump.start(process.getErrorStream(), log, name + "-stderr");
+        StreamPump out = StreamPump.stdout(process.getInputStream(), log, name + "-stdout");
+        StreamPump err = StreamPump.stderr(process.getErrorStream(), log, name + "-stderr");
         try {
             boolean exited;
             if (a.timeout() == null) {
@@ -101,7 +102,19 @@ final class CommandRunner {
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         log.note("exit code " + code + " after " + millis + " ms");
-        return outcome(code, a.command(), out.lastLine(), err.lastLine());
+        Outcome tooLong = outputOverLimit(code, out, log);
+        return tooLong != null ? tooLong : outcome(code, a.command(), out.lastLine(), err.lastLine());
+    }
+
+    /** A successful try whose output is over the limit fails, saying so in its error and its log. */
+    private static Outcome outputOverLimit(int code, StreamPump out, AttemptLog log) {
+        long bytes = out.overLimit();
+        if (code != 0 || bytes < 0) {
+            return null;
+        }
+        String message = LineCapture.tooLongMessage(bytes);
+        log.note(message);
+        return new Outcome.Failed(message, false);
     }
 
     static Outcome outcome(int code, String command, String lastOut, String lastErr) {

@@ -35,8 +35,7 @@ final class AttemptFactory {
     }
 
     static Path logFile(Path logsDir, String dagId, String runId, String taskId, int mapIndex, int tryNumber) {
-        String dir = mapIndex < 0 ? taskId : taskId + "." + mapIndex;
-        return logsDir.resolve(dagId).resolve(runId.replace(':', '_')).resolve(dir).resolve(tryNumber + ".log");
+        return LocalRunnerFiles.logFile(logsDir, dagId, runId, taskId, mapIndex, tryNumber);
     }
 
     Attempt build(DagRun run, Dispatch x) {

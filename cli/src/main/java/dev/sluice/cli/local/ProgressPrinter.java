@@ -1,5 +1,6 @@
 package dev.sluice.cli.local;
 
+import dev.sluice.cli.render.TerminalText;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.state.TaskState;
 import java.io.PrintWriter;
@@ -44,7 +45,6 @@ public final class ProgressPrinter implements LocalRunner.Listener {
     }
 
     private static String oneLine(String s) {
-        String first = s.lines().findFirst().orElse("");
-        return first.length() > 160 ? first.substring(0, 160) + "..." : first;
+        return TerminalText.oneLine(s, 160); // a task's stderr may hold terminal escapes
     }
 }

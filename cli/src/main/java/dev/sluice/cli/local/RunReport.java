@@ -3,6 +3,7 @@ package dev.sluice.cli.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.cli.render.TerminalText;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Json;
 import dev.sluice.engine.TaskInstance;
@@ -98,6 +99,12 @@ public final class RunReport {
             String tries = t.tryNumber() + "/" + t.maxTries();
             out.printf(Locale.ROOT, color ? "%-" + w + "s  %s  %5s  %9s%n" : fmt, abbreviate(label(t), w), shown,
                     tries, duration(t.startedAt(), t.endedAt()));
+        }
+        for (TaskInstance t : tasks) {
+            String why = LocalRunner.reason(t);
+            if (why != null && t.state().isFailure()) {
+                out.printf(Locale.ROOT, "  %s: %s%n", abbreviate(label(t), w), TerminalText.oneLine(why, 200));
+            }
         }
         long ok = tasks.stream().filter(t -> t.state() == TaskState.SUCCESS).count();
         long failed = tasks.stream().filter(t -> t.state().isFailure()).count();

@@ -54,15 +54,44 @@ public final class Workspace {
 
     /** Opens the database, creating the folder; a corrupt or locked file is reported, never overwritten. */
     public SqliteStateStore openStore() {
+        if (Files.exists(home) && !Files.isDirectory(home)) {
+            throw CliException.invalid("the Sluice home " + home.toAbsolutePath() + " is a file, not a folder; set "
+                    + SqliteStateStore.HOME_ENV + " to a folder (it is created if missing)");
+        }
         try {
             Files.createDirectories(home);
         } catch (IOException e) {
-            throw CliException.invalid("cannot create " + home + ": " + e.getMessage());
+            throw CliException.invalid("cannot create the Sluice home " + home.toAbsolutePath() + " ("
+                    + (e.getMessage() == null ? "an I/O error" : e.getMessage()) + "); set "
+                    + SqliteStateStore.HOME_ENV + " to a folder you can write");
         }
+        SqliteStateStore store;
         try {
-            return SqliteStateStore.open(dbFile());
+            store = SqliteStateStore.open(dbFile());
         } catch (StoreException e) {
             throw new CliException(ExitCodes.INVALID, e.getMessage(), e);
+        }
+        refuseIfCorrupt(store);
+        return store;
+    }
+
+    /**
+     * A database with a damaged page is refused by every command at once, before anything is written to it: reading
+     * one run would otherwise call it corrupt while another command keeps adding runs to it.
+     */
+    private void refuseIfCorrupt(SqliteStateStore store) {
+        String check;
+        try {
+            check = store.integrityCheck();
+        } catch (StoreException e) {
+            store.close();
+            throw new CliException(ExitCodes.INVALID, e.getMessage(), e);
+        }
+        if (!"ok".equals(check)) {
+            store.close();
+            throw CliException.invalid(dbFile().toAbsolutePath() + " is corrupt (SQLite's integrity check: "
+                    + check.lines().findFirst().orElse("failed") + "); move it away (or set "
+                    + SqliteStateStore.HOME_ENV + " to another folder) to start afresh");
         }
     }
 
@@ -143,7 +172,7 @@ public final class Workspace {
      */
     public AutoCloseable lockRun(String runId) {
         Path dir = home.resolve("locks");
-        Path file = dir.resolve(runId.replaceAll("[^A-Za-z0-9_.-]", "_") + ".lock");
+        Path file = dir.resolve(LocalRunnerFiles.segment(runId) + ".lock");
         try {
             Files.createDirectories(dir);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -63,9 +63,13 @@ class HandlerExecutionTest {
     }
 
     public static final class Sleeps implements Task {
+        /** Counted down when a try starts its work, so a test acts on a running try, not after a guessed delay. */
+        static volatile java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+
         @Override
         public Object run(TaskContext ctx) throws InterruptedException {
-            Thread.sleep(30_000);
+            started.countDown();
+            Thread.sleep(30_000); // the work the try is doing
             return null;
         }
     }
@@ -135,10 +139,12 @@ class HandlerExecutionTest {
     @Test
     void interruptOfTheCallerEndsTheTry() throws Exception {
         AtomicReference<Outcome> result = new AtomicReference<>();
+        Sleeps.started = new java.util.concurrent.CountDownLatch(1);
         Thread t = new Thread(() -> result.set(executor.execute(Attempts.handler(dir, Sleeps.class.getName(),
                 null))));
         t.start();
-        Thread.sleep(100);
+        assertThat(Sleeps.started.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the handler started")
+                .isTrue();
         t.interrupt();
         t.join(1000);
         assertThat(result.get()).isEqualTo(new Outcome.Failed("interrupted", true));

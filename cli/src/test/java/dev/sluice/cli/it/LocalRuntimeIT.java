@@ -111,8 +111,8 @@ class LocalRuntimeIT {
         StringBuilder y = new StringBuilder("dag_id: " + dagId + "\ntasks:\n");
         String prev = null;
         for (String t : List.of("a", "b", "c", "d")) {
-            String sleep = t.equals(slowTask) ? "for i in $(seq " + slowSeconds * 10 + "); do [ -f " + gate(dagId)
-                    + " ] && break; sleep 0.1; done; " : "";
+            String sleep = t.equals(slowTask) ? "echo x >> " + counts.resolve(t + ".started") + "; for i in $(seq "
+                    + slowSeconds * 10 + "); do [ -f " + gate(dagId) + " ] && break; sleep 0.1; done; " : "";
             y.append("  - task_id: ").append(t).append('\n');
             if (prev != null) {
                 y.append("    upstream: [").append(prev).append("]\n");
@@ -134,13 +134,32 @@ class LocalRuntimeIT {
         return Files.exists(f) ? Files.readAllLines(f).size() : 0;
     }
 
+    /** Waits until {@code task}'s command has finished {@code n} times (its count file has n lines). */
     private void waitFor(String task, int n, long timeoutMs) throws Exception {
-        long end = System.currentTimeMillis() + timeoutMs;
-        while (count(task) < n) {
-            if (System.currentTimeMillis() > end) {
-                throw new AssertionError("task " + task + " did not run in time");
+        await("task " + task + " to run " + n + " time(s)", () -> count(task) >= n, timeoutMs);
+    }
+
+    /** Waits until the slow task's command has started (it writes a marker before it waits on its gate). */
+    private void waitUntilStarted(String task, long timeoutMs) throws Exception {
+        await("task " + task + " to start", () -> count(task + ".started") >= 1, timeoutMs);
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /**
+     * The one bounded poll of these tests: checks an observable condition (a file the task wrote, a state in the
+     * database) every 20 ms until it holds, and fails naming what it waited for after {@code timeoutMs}. No test
+     * sleeps for a fixed time to "let something happen".
+     */
+    static void await(String what, Condition condition, long timeoutMs) throws Exception {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!condition.holds()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what);
             }
-            Thread.sleep(50);
+            TimeUnit.MILLISECONDS.sleep(20);
         }
     }
 
@@ -150,7 +169,7 @@ class LocalRuntimeIT {
         Process p = sluice.start(dir.resolve("o1"), dir.resolve("e1"), "run", dag.toString(), "--date",
                 "2024-02-01");
         waitFor("b", 1, 60_000);
-        Thread.sleep(500); // c is sleeping now
+        waitUntilStarted("c", 60_000); // c is waiting on its gate now
         p.destroyForcibly(); // SIGKILL: no shutdown hook runs
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         String runId = "crashy.manual__2024-02-01T00:00:00Z";
@@ -175,7 +194,7 @@ class LocalRuntimeIT {
         Path err = dir.resolve("e2");
         Process p = sluice.start(dir.resolve("o2"), err, "run", dag.toString(), "--date", "2024-03-01");
         waitFor("a", 1, 60_000);
-        Thread.sleep(700);
+        waitUntilStarted("b", 60_000);
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(130);
@@ -390,5 +409,67 @@ class LocalRuntimeIT {
                 .isEqualTo("nightly.scheduled__" + today.minusDays(1) + "T00:00:00Z");
         assertThat(sluice.run("scheduler", dag.toString(), "--once").exit()).isZero();
         assertThat(JSON.readTree(sluice.run("runs", "list", "--dag", "nightly", "--json").out())).hasSize(3);
+    }
+
+    @Test
+    void everyIdThatValidatesCanRunAndTasksNeverShareALogFile() throws Exception {
+        String dagId = "d".repeat(250);
+        Path dag = dir.resolve("long.yaml");
+        Files.writeString(dag, "dag_id: " + dagId + "\ntasks:\n"
+                + "  - {task_id: a, expand: [x, y], command: 'echo mapped-{{ item }}'}\n"
+                + "  - {task_id: a.0, command: 'echo plain'}\n");
+        assertThat(sluice.run("validate", dag.toString()).exit()).isZero();
+
+        Sluice.Result r = sluice.run("run", dag.toString(), "--json");
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String runId = JSON.readTree(r.out()).get("runId").asText();
+        Sluice.Result mapped = sluice.run("tasks", "logs", runId, "a", "--map-index", "0");
+        Sluice.Result plain = sluice.run("tasks", "logs", runId, "a.0");
+        assertThat(mapped.out()).contains("mapped-x").doesNotContain("plain");
+        assertThat(plain.out()).contains("plain").doesNotContain("mapped-");
+    }
+
+    @Test
+    void manualRunsStartedInTheSameSecondAreSeparateRuns() throws Exception {
+        Path dag = dir.resolve("quick.yaml");
+        Files.writeString(dag, "dag_id: quick\ntasks:\n  - {task_id: t, command: 'echo ok'}\n");
+        List<Process> started = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            started.add(sluice.start(dir.resolve("q" + i + ".out"), dir.resolve("q" + i + ".err"), "run",
+                    dag.toString()));
+        }
+        for (int i = 0; i < 4; i++) {
+            assertThat(started.get(i).waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(started.get(i).exitValue()).as(Files.readString(dir.resolve("q" + i + ".err"))).isZero();
+        }
+
+        JsonNode runs = JSON.readTree(sluice.run("runs", "list", "--dag", "quick", "--json").out());
+        assertThat(runs).hasSize(4);
+        assertThat(runs).allSatisfy(x -> assertThat(x.get("runId").asText()).matches(
+                "quick\\.manual__\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{6})?Z"));
+    }
+
+    @Test
+    void terminalEscapesFromATaskAreShownNotObeyed() throws Exception {
+        Path dag = dir.resolve("ansi.yaml");
+        Files.writeString(dag, "dag_id: ansi\ntasks:\n  - {task_id: t, command: \"printf '\\\\033[2J\\\\033[Hgone\\\\n' >&2;"
+                + " exit 3\"}\n");
+
+        Sluice.Result r = sluice.run("run", dag.toString());
+
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.out()).doesNotContain("\u001b").contains("\\x1b[2J", "gone");
+        String runId = JSON.readTree(sluice.run("runs", "list", "--json").out()).get(0).get("runId").asText();
+        Sluice.Result show = sluice.run("runs", "show", runId);
+        assertThat(show.out()).doesNotContain("\u001b").contains("\\x1b[2J");
+    }
+
+    @Test
+    void aBadSluiceHomeGetsOneClearSentence() throws Exception {
+        Path file = Files.writeString(dir.resolve("home-file"), "x");
+        Sluice.Result r = new Sluice(file, dir).run("runs", "list");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).contains("is a file, not a folder").doesNotContain("Exception").hasLineCount(1);
     }
 }

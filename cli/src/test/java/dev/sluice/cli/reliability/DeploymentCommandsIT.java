@@ -62,6 +62,19 @@ class DeploymentCommandsIT {
     }
 
     @Test
+    void triggerOfADagNoFileDefinesIsRefusedEvenWhenSomeFilesDoNotLoad() {
+        clients.s3().putObject(b -> b.bucket(bucket).key("dags/broken.yaml"), RequestBody.fromString("dag_id: [x"));
+        try {
+            CliRunner.Result ghost = sluice(at("trigger", "ghost"));
+            assertThat(ghost.exitCode()).as(ghost.err()).isEqualTo(2);
+            assertThat(ghost.err()).contains("no DAG ghost", "do not load", "broken.yaml", "nothing was sent")
+                    .doesNotContain("warning", "Exception");
+        } finally {
+            clients.s3().deleteObject(b -> b.bucket(bucket).key("dags/broken.yaml"));
+        }
+    }
+
+    @Test
     void triggerSendsAKnownDagsRunAndRefusesWhatTheCoordinatorWouldReject() {
         CliRunner.Result ok = sluice(at("trigger", "nightly", "--conf", "{\"full_refresh\": true}", "--run-id",
                 "nightly.t1"));

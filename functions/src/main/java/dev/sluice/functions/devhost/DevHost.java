@@ -138,10 +138,15 @@ public final class DevHost implements AutoCloseable {
      *               process's in-process functions
      */
     public DevHost(Env.Config config, AwsClients clients, Options options) {
+        this(config, clients, options, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock what every hosted function reads as "now" (tests inject one to reach deadlines at once) */
+    public DevHost(Env.Config config, AwsClients clients, Options options, java.time.Clock clock) {
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
                 Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName());
-        this.functions = new Functions(devConfig, clients, java.time.Clock.systemUTC(),
+        this.functions = new Functions(devConfig, clients, clock,
                 JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
         this.sqs = clients.sqs();
         this.queueUrl = devConfig.queueUrl();

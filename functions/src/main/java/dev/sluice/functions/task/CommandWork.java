@@ -6,11 +6,10 @@ import dev.sluice.engine.Json;
 import dev.sluice.functions.message.TaskInvocation;
 import dev.sluice.functions.message.TaskResult;
 import dev.sluice.functions.obs.JsonLog;
+import dev.sluice.output.LineCapture;
 import dev.sluice.template.ShellCommand;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -64,7 +63,7 @@ public final class CommandWork implements TaskWork {
         } catch (IOException ignored) {
             // nothing to close
         }
-        AtomicReference<String> last = new AtomicReference<>();
+        AtomicReference<LineCapture.Last> last = new AtomicReference<>();
         Thread out = pump(p.getInputStream(), log, "stdout", last);
         Thread err = pump(p.getErrorStream(), log, "stderr", null);
         boolean finished;
@@ -82,8 +81,15 @@ public final class CommandWork implements TaskWork {
         join(out);
         join(err);
         int code = p.exitValue();
+        LineCapture.Last output = last.get();
+        if (code == 0 && output != null && !output.complete()) {
+            String message = LineCapture.tooLongMessage(output.bytes());
+            log.warn("task_output_too_large", "bytes", output.bytes(), "limit", LineCapture.MAX_OUTPUT_BYTES,
+                    "error", message);
+            return new TaskResult.Failed(message, false);
+        }
         if (code == 0) {
-            return new TaskResult.Succeeded(outputOf(last.get()));
+            return new TaskResult.Succeeded(outputOf(output == null ? null : output.text()));
         } else if (code == SKIP_EXIT_CODE) {
             return new TaskResult.Skipped("the command exited with " + SKIP_EXIT_CODE);
         }
@@ -127,19 +133,38 @@ public final class CommandWork implements TaskWork {
         }
     }
 
-    private static Thread pump(InputStream in, JsonLog log, String stream, AtomicReference<String> last) {
+    /**
+     * Reads one stream with bounded memory (see {@link LineCapture}): each line is logged as one event holding at most
+     * its first {@value #MAX_LINE} bytes, a longer line with its full size; {@code last} gets the last non-empty
+     * line (stdout only).
+     */
+    private static Thread pump(InputStream in, JsonLog log, String stream, AtomicReference<LineCapture.Last> last) {
+        int remembered = last == null ? 1 : LineCapture.MAX_OUTPUT_BYTES;
+        LineCapture capture = new LineCapture(remembered, MAX_LINE, (b, off, len, at, end) -> {
+            if (at == 0 && end) {
+                log.info("task_output", "stream", stream, "line", new String(b, off, len, StandardCharsets.UTF_8));
+            } else if (at == 0) {
+                log.info("task_output", "stream", stream, "line", new String(b, off, len, StandardCharsets.UTF_8)
+                        + "...", "cut", true);
+            } else if (end) {
+                log.info("task_output_line_end", "stream", stream, "bytes", at + len,
+                        "note", "the line above was cut in the log at " + MAX_LINE + " bytes");
+            }
+        });
         Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    String shown = line.length() > MAX_LINE ? line.substring(0, MAX_LINE) + "..." : line;
-                    log.info("task_output", "stream", stream, "line", shown);
-                    if (last != null && !line.isBlank()) {
-                        last.set(line);
-                    }
+            byte[] buf = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    capture.accept(buf, 0, n);
                 }
             } catch (IOException e) {
                 log.warn("task_output_lost", "stream", stream, "error", e.getMessage());
+            } finally {
+                capture.end();
+                if (last != null) {
+                    last.set(capture.last());
+                }
             }
         }, "sluice-" + stream);
         t.setDaemon(true);

@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Json;
 import dev.sluice.functions.Env;
+import dev.sluice.functions.support.ShiftedClock;
 import dev.sluice.infra.testing.AwsEndpointExtension;
 import dev.sluice.state.RunState;
+import dev.sluice.state.TaskState;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -29,8 +34,11 @@ class AlertsIT {
     @RegisterExtension
     static final AwsEndpointExtension AWS = new AwsEndpointExtension();
 
+    static final ShiftedClock CLOCK = new ShiftedClock();
     static DevStack stack;
     static String alertQueue;
+    @TempDir
+    static Path gates;
 
     @BeforeAll
     static void start() {
@@ -42,7 +50,7 @@ class AlertsIT {
                 .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
         clients.sns().subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(queueArn));
         stack = new DevStack(AWS, DevStack.options(), Map.of(Env.ALERT_TOPIC_ARN, topic,
-                Env.STACK_NAME, "sluice-e2e", Env.STAGE, "test"));
+                Env.STACK_NAME, "sluice-e2e", Env.STAGE, "test"), CLOCK);
         stack.host.start();
     }
 
@@ -65,18 +73,21 @@ class AlertsIT {
                   - {task_id: broken, command: "echo 'disk full on /data' >&2; exit 3"}
                   - {task_id: after, upstream: [broken], command: "echo never"}
                 """);
+        Path gate = gates.resolve("slow-may-finish");
         stack.putDag("slow.yaml", """
                 dag_id: slow_sla
                 tasks:
-                  - {task_id: slow, command: "sleep 4", sla: 1s}
-                """);
+                  - {task_id: slow, command: "while [ ! -f GATE ]; do sleep 0.05; done", sla: 1s}
+                """.replace("GATE", gate.toString()));
         String failedRun = "alerting.manual__e2e";
         String slowRun = "slow_sla.manual__e2e";
 
         stack.sendMessage(DevEndToEndIT.trigger("alerting", failedRun, null));
         stack.sendMessage(DevEndToEndIT.trigger("slow_sla", slowRun, null));
-        Thread.sleep(2_500);
+        stack.awaitState(slowRun, "slow", TaskState.RUNNING, Duration.ofSeconds(60));
+        CLOCK.advance(Duration.ofSeconds(2)); // past the 1 s SLA, without waiting for it
         stack.host.tick(); // fires the due SLA timer, as the EventBridge Scheduler tick does
+        Files.createFile(gate); // the slow task may finish now
 
         assertThat(stack.awaitFinished(failedRun, Duration.ofSeconds(60)).state()).isEqualTo(RunState.FAILED);
         DagRun slow = stack.awaitFinished(slowRun, Duration.ofSeconds(60));

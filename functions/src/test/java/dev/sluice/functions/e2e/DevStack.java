@@ -33,6 +33,11 @@ final class DevStack implements AutoCloseable {
 
     /** @param extraEnv more function environment (e.g. SLUICE_ALERT_TOPIC_ARN) */
     DevStack(AwsEndpointExtension aws, DevHost.Options options, Map<String, String> extraEnv) {
+        this(aws, options, extraEnv, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the functions' "now"; a {@code ShiftedClock} lets a test reach a deadline without waiting */
+    DevStack(AwsEndpointExtension aws, DevHost.Options options, Map<String, String> extraEnv, java.time.Clock clock) {
         clients = aws.clients();
         table = aws.tableName();
         bucket = AwsEndpointExtension.uniqueName("sluice-e2e");
@@ -43,7 +48,7 @@ final class DevStack implements AutoCloseable {
         env.put(Env.QUEUE_URL, queueUrl);
         env.putAll(extraEnv);
         config = Env.from(env::get);
-        host = new DevHost(config, clients, options);
+        host = new DevHost(config, clients, options, clock);
     }
 
     static DevHost.Options options() {
@@ -78,6 +83,22 @@ final class DevStack implements AutoCloseable {
                 + store().run(runId).map(r -> r.state().airflowName()).orElse("missing") + ", tasks "
                 + store().instances(runId).stream().map(t -> t.taskId() + "=" + t.state().airflowName() + "#"
                 + t.tryNumber()).toList());
+    }
+
+    /** Waits until the unmapped task {@code taskId} of {@code runId} is in {@code state} (polled in the store). */
+    TaskInstance awaitState(String runId, String taskId, dev.sluice.state.TaskState state, Duration timeout)
+            throws InterruptedException {
+        Instant until = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(until)) {
+            Optional<TaskInstance> t = store().instances(runId).stream()
+                    .filter(i -> i.taskId().equals(taskId) && i.mapIndex() < 0 && i.state() == state).findFirst();
+            if (t.isPresent()) {
+                return t.get();
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(taskId + " of " + runId + " did not reach " + state.airflowName() + " within "
+                + timeout);
     }
 
     TaskInstance instance(String runId, String taskId) {

@@ -1,7 +1,6 @@
 package dev.sluice.functions.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,11 +12,6 @@ import dev.sluice.functions.devhost.DevHost;
 import dev.sluice.infra.testing.AwsEndpointExtension;
 import dev.sluice.state.RunState;
 import dev.sluice.state.TaskState;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -28,10 +22,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code function:} tasks end to end: the coordinator dispatches them to the command runner, which claims the try,
- * invokes the named Lambda function synchronously and reports its answer. The target is either Lambda at the test
- * endpoint, through the SDK (moto cannot run function code without Docker; its "simple" Lambda answers every
- * invoke with the request it got, which shows exactly what a function receives), or a function hosted in the
- * process the way {@code sluice dev} hosts task functions, for answers moto cannot give (errors, retries).
+ * invokes the named Lambda function synchronously and reports its answer. The functions are hosted in the process
+ * the way {@code sluice dev} hosts task functions (no emulator runs function code without Docker), so every test
+ * runs on every endpoint: an echoing function shows exactly what a function receives, others give errors and
+ * retries; a name that is not hosted goes through the SDK to Lambda at the endpoint, which answers "not found".
  */
 class FunctionTaskIT {
     @RegisterExtension
@@ -48,6 +42,11 @@ class FunctionTaskIT {
         out.write(("{\"ok\":true,\"try\":" + req.path("try_number").asInt() + "}").getBytes(StandardCharsets.UTF_8));
     };
 
+    /** Answers every invoke with the request it got, as moto's Docker-less Lambda does. */
+    static final RequestStreamHandler ECHO = (in, out, ctx) -> out.write(in.readAllBytes());
+
+    static final String ECHO_ARN = "arn:aws:lambda:us-east-1:123456789012:function:sluice-task-echo";
+
     static final RequestStreamHandler FATAL = (in, out, ctx) -> {
         throw new NonRetryableTaskException("bad input: no such table");
     };
@@ -55,7 +54,8 @@ class FunctionTaskIT {
     @BeforeAll
     static void start() {
         DevHost.Options o = DevStack.options().withLambda("sluice-task-flaky", FLAKY)
-                .withLambda("sluice-task-fatal", FATAL);
+                .withLambda("sluice-task-fatal", FATAL).withLambda("sluice-task-echo", ECHO)
+                .withLambda(ECHO_ARN, ECHO);
         stack = new DevStack(AWS, o);
         stack.host.start();
     }
@@ -69,50 +69,43 @@ class FunctionTaskIT {
 
     @Test
     void aFunctionTaskInvokesTheNamedLambdaWithTheTrysContextAndItsAnswerIsTheOutput() throws Exception {
-        assumeTrue(AwsEndpointExtension.resolve().source() == AwsEndpointExtension.Source.MOTO,
-                "moto's echoing Lambda stands in for a deployed function");
-        motoLambdaWithoutDocker(true);
-        try {
-            stack.putDag("fn_echo.yaml", """
-                    dag_id: fn_echo
-                    params: {region: eu}
-                    tasks:
-                      - {task_id: produce, command: "echo '{\\"rows\\": 3}'"}
-                      - {task_id: call, upstream: [produce], function: sluice-task-echo, params: {mode: full}}
-                      - {task_id: per_item, upstream: [call], expand: [a, b],
-                         function: "arn:aws:lambda:us-east-1:123456789012:function:sluice-task-echo"}
-                    """);
-            String runId = "fn_echo.manual__e2e";
+        stack.putDag("fn_echo.yaml", """
+                dag_id: fn_echo
+                params: {region: eu}
+                tasks:
+                  - {task_id: produce, command: "echo '{\\"rows\\": 3}'"}
+                  - {task_id: call, upstream: [produce], function: sluice-task-echo, params: {mode: full}}
+                  - {task_id: per_item, upstream: [call], expand: [a, b],
+                     function: "arn:aws:lambda:us-east-1:123456789012:function:sluice-task-echo"}
+                """);
+        String runId = "fn_echo.manual__e2e";
 
-            stack.sendMessage(DevEndToEndIT.trigger("fn_echo", runId, "{\"who\":\"ops\"}"));
+        stack.sendMessage(DevEndToEndIT.trigger("fn_echo", runId, "{\"who\":\"ops\"}"));
 
-            DagRun run = stack.awaitFinished(runId, Duration.ofSeconds(60));
-            assertThat(run.state()).isEqualTo(RunState.SUCCESS);
-            TaskInstance call = stack.instance(runId, "call");
-            assertThat(call.tryNumber()).isEqualTo(1);
-            JsonNode sent = Json.read(call.outputJson());
-            assertThat(sent.path("dag_id").asText()).isEqualTo("fn_echo");
-            assertThat(sent.path("run_id").asText()).isEqualTo(runId);
-            assertThat(sent.path("task_id").asText()).isEqualTo("call");
-            assertThat(sent.path("map_index").asInt()).isEqualTo(-1);
-            assertThat(sent.path("try_number").asInt()).isEqualTo(1);
-            assertThat(sent.path("max_tries").asInt()).isEqualTo(1);
-            assertThat(sent.path("logical_date").asText()).isEqualTo(run.logicalDate().toString());
-            assertThat(Json.toJava(sent.path("params").toString()))
-                    .isEqualTo(Map.of("region", "eu", "mode", "full", "who", "ops"));
-            assertThat(Json.toJava(sent.path("conf").toString())).isEqualTo(Map.of("who", "ops"));
-            assertThat(sent.path("upstream_outputs").path("produce").path("rows").asInt()).isEqualTo(3);
-            assertThat(sent.has("item")).isFalse();
+        DagRun run = stack.awaitFinished(runId, Duration.ofSeconds(60));
+        assertThat(run.state()).isEqualTo(RunState.SUCCESS);
+        TaskInstance call = stack.instance(runId, "call");
+        assertThat(call.tryNumber()).isEqualTo(1);
+        JsonNode sent = Json.read(call.outputJson());
+        assertThat(sent.path("dag_id").asText()).isEqualTo("fn_echo");
+        assertThat(sent.path("run_id").asText()).isEqualTo(runId);
+        assertThat(sent.path("task_id").asText()).isEqualTo("call");
+        assertThat(sent.path("map_index").asInt()).isEqualTo(-1);
+        assertThat(sent.path("try_number").asInt()).isEqualTo(1);
+        assertThat(sent.path("max_tries").asInt()).isEqualTo(1);
+        assertThat(sent.path("logical_date").asText()).isEqualTo(run.logicalDate().toString());
+        assertThat(Json.toJava(sent.path("params").toString()))
+                .isEqualTo(Map.of("region", "eu", "mode", "full", "who", "ops"));
+        assertThat(Json.toJava(sent.path("conf").toString())).isEqualTo(Map.of("who", "ops"));
+        assertThat(sent.path("upstream_outputs").path("produce").path("rows").asInt()).isEqualTo(3);
+        assertThat(sent.has("item")).isFalse();
 
-            TaskInstance second = stack.store().instances(runId).stream()
-                    .filter(t -> t.taskId().equals("per_item") && t.mapIndex() == 1).findFirst().orElseThrow();
-            JsonNode mapped = Json.read(second.outputJson());
-            assertThat(mapped.path("item").asText()).isEqualTo("b");
-            assertThat(mapped.path("map_index").asInt()).isEqualTo(1);
-            assertThat(mapped.path("upstream_outputs").path("call").path("task_id").asText()).isEqualTo("call");
-        } finally {
-            motoLambdaWithoutDocker(false);
-        }
+        TaskInstance second = stack.store().instances(runId).stream()
+                .filter(t -> t.taskId().equals("per_item") && t.mapIndex() == 1).findFirst().orElseThrow();
+        JsonNode mapped = Json.read(second.outputJson());
+        assertThat(mapped.path("item").asText()).isEqualTo("b");
+        assertThat(mapped.path("map_index").asInt()).isEqualTo(1);
+        assertThat(mapped.path("upstream_outputs").path("call").path("task_id").asText()).isEqualTo("call");
     }
 
     @Test
@@ -146,15 +139,5 @@ class FunctionTaskIT {
         assertThat(missing.state()).isEqualTo(TaskState.FAILED);
         assertThat(missing.tryNumber()).as("not retried").isEqualTo(1);
         assertThat(missing.error()).contains("could not invoke function sluice-task-missing", "ResourceNotFound");
-    }
-
-    /** moto's Lambda without Docker answers each invoke with its request; off again, an unknown function is a 404. */
-    private static void motoLambdaWithoutDocker(boolean simple) throws IOException, InterruptedException {
-        URI uri = AwsEndpointExtension.resolve().uri().resolve("/moto-api/config");
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"lambda\":{\"use_docker\":" + !simple + "}}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as("moto-api/config: %s", r.body()).isLessThan(300);
     }
 }
