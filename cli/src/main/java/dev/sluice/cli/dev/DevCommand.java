@@ -87,7 +87,8 @@ public final class DevCommand extends CliCommand {
         return ExitCodes.OK;
     }
 
-    static void upload(AwsClients clients, Env.Config config, Path dir) throws IOException {
+    /** Uploads the DAG files directly in {@code dir}, and the files each includes, under the DAGs' prefix. */
+    public static void upload(AwsClients clients, Env.Config config, Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw CliException.invalid("--dags " + dir + " is not a folder");
         }
