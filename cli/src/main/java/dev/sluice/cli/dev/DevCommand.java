@@ -39,8 +39,8 @@ public final class DevCommand extends CliCommand {
     @Option(names = "--create", description = "Create the table, bucket, queue and its dead-letter queue if missing.")
     boolean create;
 
-    @Option(names = "--dags", paramLabel = "DIR", description = "Upload the DAG files of DIR (and the files they include) to "
-            + "s3://BUCKET/dags/ first.")
+    @Option(names = "--dags", paramLabel = "DIR",
+            description = "Upload the DAG files of DIR (and the files they include) to s3://BUCKET/dags/ first.")
     Path dags;
 
     @Option(names = "--tick-interval", paramLabel = "DURATION", description = "Tick period (default 1m; 0 = none).")

@@ -91,7 +91,8 @@ class DeploymentCommandsIT {
             assertThat(clients.s3().getObjectAsBytes(b -> b.bucket(bucket).key("dags/config/tables.yaml"))
                     .asUtf8String()).isEqualTo(Files.readString(dir.resolve("config/tables.yaml")));
 
-            CliRunner.Result sent = sluice(at("trigger", "dynamic_table_pipeline", "--run-id", "dynamic_table_pipeline.t1"));
+            CliRunner.Result sent = sluice(at("trigger", "dynamic_table_pipeline", "--run-id",
+                    "dynamic_table_pipeline.t1"));
             assertThat(sent.exitCode()).as(sent.err()).isZero();
         } finally {
             clients.s3().deleteObject(b -> b.bucket(bucket).key("dags/dynamic_tables.yaml"));
