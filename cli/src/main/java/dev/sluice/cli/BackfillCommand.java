@@ -56,7 +56,8 @@ final class BackfillCommand extends CliCommand {
 
     @Override
     protected int run() throws Exception {
-        Dag dag = Workspace.loadDag(file);
+        Workspace.DagFile loaded = Workspace.loadDagFile(file);
+        Dag dag = loaded.dag();
         if (dag.schedule() == null) {
             throw CliException.invalid(dag.dagId() + " has no schedule, so it has no intervals to backfill");
         }
@@ -82,7 +83,7 @@ final class BackfillCommand extends CliCommand {
         Workspace ws = Workspace.current();
         Map<String, Boolean> created = new LinkedHashMap<>();
         try (StateStore store = ws.openStore()) {
-            String version = Workspace.pinVersion(store, dag, file);
+            String version = Workspace.pinVersion(store, loaded);
             Map<String, DataInterval> byRun = new LinkedHashMap<>();
             List<String> toRun = new ArrayList<>();
             for (DataInterval i : intervals) {

@@ -1,7 +1,7 @@
 package dev.sluice.cli;
 
-import dev.sluice.spec.DagLoader;
 import dev.sluice.spec.DagLoader.LoadResult;
+import dev.sluice.spec.DiskDagLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ final class DagFiles {
 
     /** Loads the given files and every DAG file under the given folders; the paths must exist. */
     static List<LoadResult> load(List<Path> paths) {
-        return DagLoader.loadAll(paths);
+        return DiskDagLoader.loadAll(paths);
     }
 
     /** Loads one folder or file for {@code dags list|show}, failing clearly when it is missing. */

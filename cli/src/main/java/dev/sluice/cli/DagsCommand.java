@@ -3,8 +3,8 @@ package dev.sluice.cli;
 import dev.sluice.cli.render.DagRenderer;
 import dev.sluice.cli.render.Table;
 import dev.sluice.model.Dag;
-import dev.sluice.spec.DagLoader;
 import dev.sluice.spec.DagLoader.LoadResult;
+import dev.sluice.spec.DiskDagLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,7 +87,7 @@ final class DagsCommand implements Runnable {
         private Dag find() {
             Path asFile = Path.of(dag);
             if (Files.isRegularFile(asFile)) {
-                LoadResult r = DagLoader.load(asFile);
+                LoadResult r = DiskDagLoader.load(asFile);
                 if (r.dag() == null) {
                     r.problems().forEach(err()::println);
                     throw CliException.invalid(dag + " is not a valid DAG (" + r.errors().size()

@@ -42,7 +42,8 @@ final class RunCommand extends CliCommand {
 
     @Override
     protected int run() {
-        Dag dag = Workspace.loadDag(file);
+        Workspace.DagFile loaded = Workspace.loadDagFile(file);
+        Dag dag = loaded.dag();
         String confJson = validConf(conf);
         Schedule schedule = Schedule.parse(dag.schedule(), dag.timezone());
         Instant logical;
@@ -70,7 +71,7 @@ final class RunCommand extends CliCommand {
                         + "); see it with './sluice runs show " + runId + "', re-run tasks with './sluice tasks clear "
                         + runId + " TASK_ID', or pick another --date");
             });
-            String version = Workspace.pinVersion(store, dag, file);
+            String version = Workspace.pinVersion(store, loaded);
             if (!json) {
                 out().println("run " + runId + " of " + dag.dagId() + " (" + dag.tasks().size() + " tasks), logs in "
                         + ws.logsDir());

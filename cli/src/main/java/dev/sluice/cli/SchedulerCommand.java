@@ -12,6 +12,7 @@ import dev.sluice.schedule.DataInterval;
 import dev.sluice.schedule.RunIds;
 import dev.sluice.schedule.Schedule;
 import dev.sluice.spec.DagLoader;
+import dev.sluice.spec.DiskDagLoader;
 import dev.sluice.state.RunState;
 import dev.sluice.store.StateStore;
 import dev.sluice.template.S3KeyPattern;
@@ -88,7 +89,7 @@ final class SchedulerCommand extends CliCommand {
                     + "; Ctrl-C to stop");
             out.flush();
             do {
-                for (DagLoader.LoadResult r : DagLoader.loadAll(List.of(path))) {
+                for (DagLoader.LoadResult r : DiskDagLoader.loadAll(List.of(path))) {
                     if (r.dag() == null) {
                         r.problems().forEach(p -> err().println(p));
                         continue;

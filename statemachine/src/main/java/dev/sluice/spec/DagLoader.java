@@ -5,29 +5,22 @@ import dev.sluice.model.DagBuilder;
 import dev.sluice.model.DagValidationException;
 import dev.sluice.model.Location;
 import dev.sluice.model.Problem;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 
 /**
- * Loads a DAG from YAML or JSON into the same immutable {@link Dag} that {@link DagBuilder} produces.
+ * Loads a DAG from YAML or JSON text into the same immutable {@link Dag} that {@link DagBuilder} produces.
  * It never throws for bad input: every problem comes back in {@link LoadResult#problems()} with file:line:column.
+ * It does no I/O: the files a DAG includes ({@code foreach_file}) come through the {@link SpecFiles} port, and the
+ * result lists each one it read ({@link LoadResult#included()}). {@link DiskDagLoader} loads files and folders from
+ * disk.
  *
  * <pre>{@code
- * DagLoader.LoadResult r = DagLoader.load(Path.of("dags/warehouse.yaml"));
+ * DagLoader.LoadResult r = DagLoader.loadString(text, "dags/warehouse.yaml", SpecFiles.of(Map.of()));
  * if (r.dag() == null) {
  *     r.problems().forEach(System.err::println);   // dags/warehouse.yaml:12:5: error: unknown field 'retires' ...
  * }
@@ -36,8 +29,6 @@ import java.util.Set;
  * The spec itself is described in docs/dag-spec.md.
  */
 public final class DagLoader {
-    private static final Set<String> EXTENSIONS = Set.of(".yaml", ".yml", ".json");
-
     private DagLoader() {
     }
 
@@ -46,10 +37,16 @@ public final class DagLoader {
      *
      * @param dag      the DAG, or null when any problem is an error
      * @param problems every error and warning found, in file order
+     * @param included every file the DAG included that the loader read, by name, in the order first read
      */
-    public record LoadResult(Dag dag, List<Problem> problems) {
+    public record LoadResult(Dag dag, List<Problem> problems, List<IncludedFile> included) {
         public LoadResult {
             problems = List.copyOf(problems);
+            included = List.copyOf(included);
+        }
+
+        public LoadResult(Dag dag, List<Problem> problems) {
+            this(dag, problems, List.of());
         }
 
         public boolean ok() {
@@ -61,133 +58,31 @@ public final class DagLoader {
         }
     }
 
-    public static LoadResult load(Path file) {
-        return load(file, LoaderOptions.defaults());
-    }
-
-    public static LoadResult load(Path file, LoaderOptions options) {
-        return load(file, options, new HashSet<>());
-    }
-
+    /** Loads DAG text that includes no files: a {@code foreach_file} in it is reported as unreadable. */
     public static LoadResult loadString(String content, String fileName) {
-        return loadString(content, fileName, LoaderOptions.defaults());
+        return loadString(content, fileName, SpecFiles.none(), LoaderOptions.defaults());
     }
 
-    /** {@code fileName} names the source in messages and decides YAML or JSON; foreach_file is relative to it. */
     public static LoadResult loadString(String content, String fileName, LoaderOptions options) {
-        return loadString(content, fileName, options, new HashSet<>());
+        return loadString(content, fileName, SpecFiles.none(), options);
+    }
+
+    public static LoadResult loadString(String content, String fileName, SpecFiles files) {
+        return loadString(content, fileName, files, LoaderOptions.defaults());
     }
 
     /**
-     * Loads every file given, and every *.yaml, *.yml and *.json under every folder given (hidden folders and
-     * files skipped), sorted by path. In folders, files that are not DAGs are skipped: data files that a DAG
-     * names in {@code foreach_file}, and files whose top level is not a mapping with {@code dag_id} or
-     * {@code tasks}. Files named directly are always loaded.
+     * {@code fileName} names the source in messages and decides YAML or JSON; {@code files} reads what the DAG
+     * includes, by the name it gives (relative to {@code fileName}'s folder).
      */
-    public static List<LoadResult> loadAll(List<Path> pathsOrDirs) {
-        return loadAll(pathsOrDirs, LoaderOptions.defaults());
-    }
-
-    public static List<LoadResult> loadAll(List<Path> pathsOrDirs, LoaderOptions options) {
-        Set<Path> explicit = new LinkedHashSet<>();
-        Set<Path> scanned = new LinkedHashSet<>();
-        List<LoadResult> failures = new ArrayList<>();
-        for (Path p : pathsOrDirs) {
-            if (Files.isDirectory(p)) {
-                try {
-                    scan(p, scanned);
-                } catch (IOException | RuntimeException e) {
-                    failures.add(new LoadResult(null, List.of(Problem.error(Location.of(p.toString()),
-                            "cannot list folder: " + describe(e)))));
-                }
-            } else {
-                explicit.add(p);
-            }
-        }
-        scanned.removeAll(explicit);
-        List<Path> all = new ArrayList<>(explicit);
-        all.addAll(scanned);
-        all.sort(Comparator.comparing(Path::toString));
-
-        Set<Path> dataFiles = new HashSet<>();
-        List<Path> order = new ArrayList<>();
-        List<LoadResult> results = new ArrayList<>();
-        for (Path p : all) {
-            if (scanned.contains(p) && !looksLikeDag(p)) {
-                continue;
-            }
-            order.add(p);
-            results.add(load(p, options, dataFiles));
-        }
-        List<LoadResult> out = new ArrayList<>(failures);
-        for (int i = 0; i < order.size(); i++) {
-            Path p = order.get(i);
-            if (scanned.contains(p) && dataFiles.contains(p.toAbsolutePath().normalize())) {
-                continue;
-            }
-            out.add(results.get(i));
-        }
-        return out;
-    }
-
-    private static void scan(Path dir, Set<Path> into) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                boolean hidden = !d.equals(dir) && d.getFileName().toString().startsWith(".");
-                return hidden ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                String name = f.getFileName().toString();
-                String lower = name.toLowerCase(Locale.ROOT);
-                if (attrs.isRegularFile() && !name.startsWith(".")
-                        && EXTENSIONS.stream().anyMatch(lower::endsWith)) {
-                    into.add(f);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path f, IOException e) {
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    /** A folder may hold data files too; a DAG's top level is a mapping with dag_id or tasks. */
-    private static boolean looksLikeDag(Path p) {
-        try {
-            String content = Files.readString(p, StandardCharsets.UTF_8);
-            SpecTree.Node root = SpecTree.parse(content, p.toString(), SpecTree.isJson(p.toString(), content));
-            return root instanceof SpecTree.MapNode m && (m.has("dag_id") || m.has("tasks"));
-        } catch (SpecTree.SyntaxError | IOException | RuntimeException | StackOverflowError e) {
-            return true; // let the real load report it
-        }
-    }
-
-    private static LoadResult load(Path file, LoaderOptions options, Set<Path> dataFiles) {
+    public static LoadResult loadString(String content, String fileName, SpecFiles files, LoaderOptions options) {
+        Objects.requireNonNull(files, "files");
         Objects.requireNonNull(options, "options");
-        String name = file == null ? "<null>" : file.toString();
-        String content;
-        try {
-            content = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (CharacterCodingException e) {
-            return new LoadResult(null, List.of(Problem.error(Location.of(name), "cannot read: not UTF-8 text")));
-        } catch (IOException | RuntimeException e) {
-            return new LoadResult(null, List.of(Problem.error(Location.of(name), "cannot read: " + describe(e))));
-        }
-        return loadString(content, name, options, dataFiles);
-    }
-
-    private static LoadResult loadString(String content, String fileName, LoaderOptions options,
-                                         Set<Path> dataFiles) {
-        Objects.requireNonNull(options, "options");
+        Includes includes = new Includes(files, baseDir(fileName));
         List<Problem> problems = new ArrayList<>();
         try {
             if (content == null) {
-                return result(null, List.of(Problem.error(Location.of(fileName), "no content")), fileName);
+                return result(null, List.of(Problem.error(Location.of(fileName), "no content")), fileName, includes);
             }
             String text = content.startsWith("\uFEFF") ? content.substring(1) : content;
             SpecTree.Node root;
@@ -195,13 +90,12 @@ public final class DagLoader {
                 root = SpecTree.parse(text, fileName, SpecTree.isJson(fileName, text), problems);
             } catch (SpecTree.SyntaxError e) {
                 problems.add(e.problem());
-                return result(null, problems, fileName);
+                return result(null, problems, fileName, includes);
             }
             Values values = new Values(problems);
-            Path baseDir = baseDir(fileName);
-            DagBuilder builder = new DagReader(values, options, baseDir, dataFiles).read(root, fileName);
+            DagBuilder builder = new DagReader(values, options, includes).read(root, fileName);
             if (builder == null) {
-                return result(null, problems, fileName);
+                return result(null, problems, fileName, includes);
             }
             for (Problem p : problems) {
                 builder.problem(p);
@@ -209,13 +103,26 @@ public final class DagLoader {
             try {
                 Dag dag = builder.build();
                 List<Problem> all = new ArrayList<>(builder.warnings());
-                return result(all.stream().anyMatch(Problem::isError) ? null : dag, all, fileName);
+                return result(all.stream().anyMatch(Problem::isError) ? null : dag, all, fileName, includes);
             } catch (DagValidationException e) {
-                return result(null, e.problems(), fileName);
+                return result(null, e.problems(), fileName, includes);
             }
         } catch (RuntimeException | StackOverflowError e) {
             problems.add(Problem.error(Location.of(fileName), "internal error while loading: " + describe(e)));
-            return result(null, problems, fileName);
+            return result(null, problems, fileName, includes);
+        }
+    }
+
+    /**
+     * Whether a file found in a folder is a DAG rather than a data file: its top level is a mapping with
+     * {@code dag_id} or {@code tasks} (text that does not parse counts as a DAG, so that its load reports why).
+     */
+    public static boolean looksLikeDag(String content, String fileName) {
+        try {
+            SpecTree.Node root = SpecTree.parse(content, fileName, SpecTree.isJson(fileName, content));
+            return root instanceof SpecTree.MapNode m && (m.has("dag_id") || m.has("tasks"));
+        } catch (SpecTree.SyntaxError | RuntimeException | StackOverflowError e) {
+            return true; // let the real load report it
         }
     }
 
@@ -229,13 +136,13 @@ public final class DagLoader {
     }
 
     /** Removes repeats (a bad default_args value is seen once per task) and orders by file, line, column. */
-    private static LoadResult result(Dag dag, List<Problem> problems, String fileName) {
+    private static LoadResult result(Dag dag, List<Problem> problems, String fileName, Includes includes) {
         List<Problem> unique = new ArrayList<>(new LinkedHashSet<>(problems));
         unique.sort(Comparator.<Problem>comparingInt(p -> Objects.equals(p.location().file(), fileName) ? 0 : 1)
                 .thenComparing(p -> String.valueOf(p.location().file()))
                 .thenComparingInt(p -> p.location().line())
                 .thenComparingInt(p -> p.location().column()));
-        return new LoadResult(dag, unique);
+        return new LoadResult(dag, unique, includes.included());
     }
 
     private static String describe(Throwable e) {

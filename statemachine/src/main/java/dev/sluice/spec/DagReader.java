@@ -10,7 +10,6 @@ import dev.sluice.spec.SpecTree.Field;
 import dev.sluice.spec.SpecTree.ListNode;
 import dev.sluice.spec.SpecTree.MapNode;
 import dev.sluice.spec.SpecTree.Node;
-import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -38,20 +37,18 @@ final class DagReader {
     private final Values v;
     private final TaskReader tasks;
     private final LoaderOptions options;
-    private final Path baseDir;
-    private final Set<Path> dataFiles;
+    private final Includes includes;
     private final Map<String, CircuitBreakerSpec> breakers = new HashMap<>();
     private final Map<String, Location> breakerAt = new HashMap<>();
     private MapNode defaults;
     private int taskCount;
     private boolean tooMany;
 
-    DagReader(Values v, LoaderOptions options, Path baseDir, Set<Path> dataFiles) {
+    DagReader(Values v, LoaderOptions options, Includes includes) {
         this.v = v;
         this.tasks = new TaskReader(v);
         this.options = options;
-        this.baseDir = baseDir;
-        this.dataFiles = dataFiles;
+        this.includes = includes;
     }
 
     /** Where tasks and groups go: the DAG itself or a task group. */
@@ -337,7 +334,7 @@ final class DagReader {
     private void foreach(MapNode m, Scope scope, String scopeName) {
         v.unknownFields(m, Foreach.FIELDS, "foreach block");
         String var = Foreach.variable(m, v);
-        List<Node> items = Foreach.items(m, v, baseDir, dataFiles);
+        List<Node> items = Foreach.items(m, v, includes);
         Field tasksField = m.get("tasks");
         ListNode body = v.list(tasksField);
         if (tasksField == null) {

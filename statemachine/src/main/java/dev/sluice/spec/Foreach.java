@@ -8,10 +8,7 @@ import dev.sluice.spec.SpecTree.Node;
 import dev.sluice.spec.SpecTree.Scalar;
 import dev.sluice.template.ShellQuote;
 import dev.sluice.template.TemplateRenderer;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +35,8 @@ final class Foreach {
     private Foreach() {
     }
 
-    /** The items of a foreach entry, from the literal list or the file; null when they cannot be read. */
-    static List<Node> items(MapNode entry, Values v, Path baseDir, Set<Path> dataFiles) {
+    /** The items of a foreach entry, from the literal list or the included file; null when they cannot be read. */
+    static List<Node> items(MapNode entry, Values v, Includes includes) {
         Field literal = entry.get("foreach");
         Field file = entry.get("foreach_file");
         if (literal != null && file != null) {
@@ -60,19 +57,18 @@ final class Foreach {
             }
             return null;
         }
-        Path path;
+        String path;
         try {
-            path = (baseDir == null ? Path.of(name) : baseDir.resolve(name)).normalize();
+            path = includes.display(name);
         } catch (InvalidPathException e) {
             v.error(file.value().at(), "foreach_file '" + name + "' is not a valid path");
             return null;
         }
-        dataFiles.add(path.toAbsolutePath().normalize());
         String content;
         try {
-            content = Files.readString(path);
-        } catch (IOException | RuntimeException e) {
-            v.error(file.value().at(), "cannot read foreach_file '" + path + "': " + ReadErrors.describe(e));
+            content = includes.read(name);
+        } catch (SpecFiles.Unreadable e) {
+            v.error(file.value().at(), "cannot read foreach_file '" + path + "': " + e.getMessage());
             return null;
         }
         Node root;

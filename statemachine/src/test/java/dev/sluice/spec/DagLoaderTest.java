@@ -36,7 +36,7 @@ class DagLoaderTest {
 
     @Test
     void theIssueExampleIsAcceptedExactlyAsWritten() {
-        DagLoader.LoadResult r = DagLoader.load(dag("warehouse.yaml"));
+        DagLoader.LoadResult r = DiskDagLoader.load(dag("warehouse.yaml"));
 
         assertThat(r.problems()).isEmpty();
         Dag d = r.dag();
@@ -106,8 +106,8 @@ class DagLoaderTest {
 
     @Test
     void theJsonEquivalentYieldsAnEqualModel() {
-        DagLoader.LoadResult yaml = DagLoader.load(dag("warehouse.yaml"));
-        DagLoader.LoadResult json = DagLoader.load(dag("warehouse.json"));
+        DagLoader.LoadResult yaml = DiskDagLoader.load(dag("warehouse.yaml"));
+        DagLoader.LoadResult json = DiskDagLoader.load(dag("warehouse.json"));
 
         assertThat(json.problems()).isEmpty();
         assertSameModel(json.dag(), yaml.dag());
@@ -373,7 +373,7 @@ class DagLoaderTest {
         Files.writeString(dir.resolve(".hidden/h.yaml"), "dag_id: h\ntasks: [{task_id: t, empty: true}]\n");
         Path outside = Files.writeString(Files.createTempDirectory("spec").resolve("z.yaml"), "just: data\n");
 
-        List<DagLoader.LoadResult> results = DagLoader.loadAll(List.of(dir, outside));
+        List<DagLoader.LoadResult> results = DiskDagLoader.loadAll(List.of(dir, outside));
 
         assertThat(results).hasSize(6);
         assertThat(results.subList(0, 5)).extracting(r -> r.dag() == null ? null : r.dag().dagId())
@@ -387,14 +387,14 @@ class DagLoaderTest {
 
     @Test
     void aMissingFileIsAProblemNotAnException(@TempDir Path dir) {
-        DagLoader.LoadResult r = DagLoader.load(dir.resolve("nope.yaml"));
+        DagLoader.LoadResult r = DiskDagLoader.load(dir.resolve("nope.yaml"));
 
         assertThat(r.dag()).isNull();
         assertThat(r.problems()).singleElement().satisfies(p -> {
             assertThat(p.isError()).isTrue();
             assertThat(p.message()).isEqualTo("cannot read: no such file"); // words, never a Java class name
         });
-        assertThat(DagLoader.loadAll(List.of(dir.resolve("missing-dir")))).singleElement()
+        assertThat(DiskDagLoader.loadAll(List.of(dir.resolve("missing-dir")))).singleElement()
                 .satisfies(x -> assertThat(x.dag()).isNull());
     }
 
@@ -406,7 +406,7 @@ class DagLoaderTest {
                 .containsExactly("a DAG file must be a mapping with dag_id and tasks, got null");
         assertThat(yaml("- a\n- b\n").problems()).extracting(Problem::message)
                 .containsExactly("a DAG file must be a mapping with dag_id and tasks, got a list");
-        assertThat(DagLoader.load(null).problems()).hasSize(1);
+        assertThat(DiskDagLoader.load(null).problems()).hasSize(1);
     }
 
     @Test

@@ -90,7 +90,7 @@ class ForeachTest {
 
     @Test
     void foreachFileReadsAMappingOfTablesRelativeToTheDagFile() {
-        DagLoader.LoadResult r = DagLoader.load(dag("dynamic_tables.yaml"));
+        DagLoader.LoadResult r = DiskDagLoader.load(dag("dynamic_tables.yaml"));
 
         assertThat(r.problems()).isEmpty();
         Dag d = r.dag();
@@ -125,7 +125,7 @@ class ForeachTest {
                     tasks: [{task_id: "y_{{ row.name }}_{{ row.n }}", empty: true}]
                 """);
 
-        DagLoader.LoadResult r = DagLoader.load(dagFile);
+        DagLoader.LoadResult r = DiskDagLoader.load(dagFile);
 
         assertThat(r.problems()).isEmpty();
         assertThat(r.dag().taskIds()).containsExactly("j_a", "j_b", "y_c_1", "y_d_2");
@@ -172,7 +172,8 @@ class ForeachTest {
                   - foreach_file: nowhere.yaml
                     tasks: [{task_id: "x_{{ item }}", empty: true}]
                 """, "foreach_file");
-        assertThat(missing.message()).isEqualTo("cannot read foreach_file 'nowhere.yaml': no such file");
+        assertThat(missing.message())
+                .isEqualTo("cannot read foreach_file 'nowhere.yaml': no included files were given with this DAG text");
         assertThat(missing.location()).isEqualTo(new Location("t.yaml", 3, 19));
 
         Files.writeString(dir.resolve("bad.yaml"), "- a\n- [b\n");
@@ -183,7 +184,7 @@ class ForeachTest {
                   - foreach_file: bad.yaml
                     tasks: [{task_id: "x_{{ item }}", empty: true}]
                 """);
-        List<Problem> problems = DagLoader.load(dagFile).problems();
+        List<Problem> problems = DiskDagLoader.load(dagFile).problems();
         assertThat(problems).singleElement().satisfies(p -> {
             assertThat(p.location().file()).endsWith("bad.yaml");
             assertThat(p.location().line()).isEqualTo(3);

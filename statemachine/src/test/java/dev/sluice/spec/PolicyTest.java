@@ -66,7 +66,7 @@ class PolicyTest {
 
     @Test
     void theWarehouseExampleMeetsTheReferencePolicyExceptEmail() {
-        Dag warehouse = DagLoader.load(dag("warehouse.yaml")).dag();
+        Dag warehouse = DiskDagLoader.load(dag("warehouse.yaml")).dag();
         Policy p = Policy.parse("required_tags: [production]\nrequire_owner: true\nmin_retries: 1\n"
                 + "require_email: true\n", "policy.yaml");
 

@@ -10,6 +10,7 @@ import dev.sluice.functions.devhost.DevHost;
 import dev.sluice.functions.devhost.DevResources;
 import dev.sluice.infra.AwsClients;
 import dev.sluice.infra.store.DynamoDbStateStore;
+import dev.sluice.spec.DiskDagLoader;
 import dev.sluice.spec.Durations;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +39,8 @@ public final class DevCommand extends CliCommand {
     @Option(names = "--create", description = "Create the table, bucket, queue and its dead-letter queue if missing.")
     boolean create;
 
-    @Option(names = "--dags", paramLabel = "DIR", description = "Upload the DAG files of DIR to s3://BUCKET/dags/ first.")
+    @Option(names = "--dags", paramLabel = "DIR",
+            description = "Upload the DAG files of DIR (and the files they include) to s3://BUCKET/dags/ first.")
     Path dags;
 
     @Option(names = "--tick-interval", paramLabel = "DURATION", description = "Tick period (default 1m; 0 = none).")
@@ -85,7 +87,8 @@ public final class DevCommand extends CliCommand {
         return ExitCodes.OK;
     }
 
-    static void upload(AwsClients clients, Env.Config config, Path dir) throws IOException {
+    /** Uploads the DAG files directly in {@code dir}, and the files each includes, under the DAGs' prefix. */
+    public static void upload(AwsClients clients, Env.Config config, Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw CliException.invalid("--dags " + dir + " is not a folder");
         }
@@ -95,8 +98,24 @@ public final class DevCommand extends CliCommand {
                 if (Files.isRegularFile(f) && (n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json"))) {
                     String key = config.dagsPrefix() + f.getFileName();
                     clients.s3().putObject(b -> b.bucket(config.bucket()).key(key), RequestBody.fromFile(f));
+                    uploadIncluded(clients, config, dir, f);
                 }
             }
+        }
+    }
+
+    /** The files a DAG includes (foreach_file), under the same path next to it in the bucket. */
+    private static void uploadIncluded(AwsClients clients, Env.Config config, Path dir, Path dagFile) {
+        Path root = dir.toAbsolutePath().normalize();
+        for (var included : DiskDagLoader.load(dagFile).included()) {
+            Path p = root.resolve(included.name()).normalize();
+            if (!p.startsWith(root)) {
+                continue; // outside DIR: the coordinator refuses such a name anyway
+            }
+            String key = config.dagsPrefix()
+                    + root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+            clients.s3().putObject(b -> b.bucket(config.bucket()).key(key),
+                    RequestBody.fromString(included.content()));
         }
     }
 

@@ -80,7 +80,12 @@ public final class TriggerCommand extends CliCommand {
         try {
             var source = new dev.sluice.functions.dags.S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix());
             for (var e : source.list()) {
-                var r = dev.sluice.spec.DagLoader.loadString(source.read(e), source.location(e));
+                String text = source.read(e);
+                if (!dev.sluice.spec.DagLoader.looksLikeDag(text, e.name())) {
+                    continue; // a data file that a DAG includes
+                }
+                var r = dev.sluice.spec.DagLoader.loadString(text, source.location(e),
+                        dev.sluice.functions.dags.DagRegistry.filesNear(source, e.name()));
                 if (r.dag() == null) {
                     unloadable.add(source.location(e));
                 } else {

@@ -3,10 +3,11 @@ package dev.sluice.cli.local;
 import dev.sluice.cli.CliException;
 import dev.sluice.cli.ExitCodes;
 import dev.sluice.cli.store.SqliteStateStore;
-import dev.sluice.engine.Json;
 import dev.sluice.model.Dag;
 import dev.sluice.model.Problem;
 import dev.sluice.spec.DagLoader;
+import dev.sluice.spec.DagVersionRecord;
+import dev.sluice.spec.DiskDagLoader;
 import dev.sluice.store.StoreException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,12 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -100,59 +96,75 @@ public final class Workspace {
         }
     }
 
+    /** A DAG loaded from a file, with the version record of everything it was built from. */
+    public record DagFile(Dag dag, DagVersionRecord version) {
+    }
+
     /** Loads a DAG file, failing with every validation error listed. */
     public static Dag loadDag(Path file) {
+        return loadDagFile(file).dag();
+    }
+
+    /**
+     * Loads a DAG file and the files it includes, each read once, so that the DAG and its version record come from
+     * the same bytes.
+     */
+    public static DagFile loadDagFile(Path file) {
         if (!Files.exists(file)) {
             throw CliException.invalid(file + ": no such file or directory");
         }
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw CliException.invalid(file + ": not a readable file");
         }
-        DagLoader.LoadResult r = DagLoader.load(file);
-        if (r.dag() == null) {
-            throw CliException.invalid(file + " is not a valid DAG:\n" + r.problems().stream()
-                    .filter(Problem::isError).map(Problem::toString).collect(Collectors.joining("\n")));
-        }
-        return r.dag();
-    }
-
-    /** Records the DAG's text under its content hash, so a run can be resumed with the version it started with. */
-    public static String pinVersion(dev.sluice.store.StateStore store, Dag dag, Path file) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw CliException.invalid("cannot read " + file + ": " + e.getMessage());
         }
-        String version = sha256(text).substring(0, 16);
-        Map<String, String> record = new LinkedHashMap<>();
-        record.put("source", file.toAbsolutePath().normalize().toString());
-        record.put("text", text);
-        store.putDagVersion(dag.dagId(), version, Json.write(record));
-        return version;
+        DagLoader.LoadResult r = DagLoader.loadString(text, file.toString(), DiskDagLoader.filesNear(file));
+        if (r.dag() == null) {
+            throw CliException.invalid(file + " is not a valid DAG:\n" + r.problems().stream()
+                    .filter(Problem::isError).map(Problem::toString).collect(Collectors.joining("\n")));
+        }
+        String source = file.toAbsolutePath().normalize().toString();
+        return new DagFile(r.dag(), DagVersionRecord.of(source, text, r.included()));
     }
 
-    /** The DAG version a run is pinned to. */
+    /**
+     * Records the DAG's text and the content of every file it includes under their hash, so that a run resumes with
+     * the version it started with.
+     */
+    public static String pinVersion(dev.sluice.store.StateStore store, DagFile loaded) {
+        DagVersionRecord v = loaded.version();
+        store.putDagVersion(loaded.dag().dagId(), v.version(), v.toJson());
+        return v.version();
+    }
+
+    /** Reads {@code file} again and pins what it holds now (the scheduler, which loads folders). */
+    public static String pinVersion(dev.sluice.store.StateStore store, Dag dag, Path file) {
+        DagFile loaded = loadDagFile(file);
+        if (!loaded.dag().dagId().equals(dag.dagId())) {
+            throw CliException.invalid(file + " changed while it was being loaded: it now defines "
+                    + loaded.dag().dagId() + ", not " + dag.dagId());
+        }
+        return pinVersion(store, loaded);
+    }
+
+    /**
+     * The DAG version a run is pinned to, loaded from its record alone. A record from before versions held their
+     * included files reads them from disk next to the DAG file, as it did then.
+     */
     public static Dag pinnedDag(dev.sluice.store.StateStore store, String dagId, String version) {
         String stored = store.dagVersion(dagId, version).orElseThrow(() -> CliException.invalid(
                 "the DAG version " + version + " of " + dagId + " is not in the database"));
-        Map<?, ?> record = (Map<?, ?>) Json.toJava(stored);
-        String source = String.valueOf(record.get("source"));
-        DagLoader.LoadResult r = DagLoader.loadString(String.valueOf(record.get("text")), source);
+        DagVersionRecord record = DagVersionRecord.parse(stored);
+        DagLoader.LoadResult r = record.load(DiskDagLoader.filesNear(Path.of(record.source())));
         if (r.dag() == null) {
             throw CliException.invalid("the stored version of " + dagId + " no longer loads:\n"
                     + r.problems().stream().map(Problem::toString).collect(Collectors.joining("\n")));
         }
         return r.dag();
-    }
-
-    static String sha256(String text) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(h);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

@@ -3,11 +3,15 @@ package dev.sluice.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.CliRunner;
+import dev.sluice.cli.dev.DevCommand;
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.Decision;
+import dev.sluice.functions.Env;
 import dev.sluice.functions.devhost.DevResources;
 import dev.sluice.infra.AwsClients;
 import dev.sluice.infra.store.DynamoDbStateStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +19,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -71,6 +76,27 @@ class DeploymentCommandsIT {
                     .doesNotContain("warning", "Exception");
         } finally {
             clients.s3().deleteObject(b -> b.bucket(bucket).key("dags/broken.yaml"));
+        }
+    }
+
+    @Test
+    void devUploadsWhatADagIncludesAndTriggerFindsTheDagThatIncludesIt(@TempDir Path dir) throws Exception {
+        Path examples = Path.of("../examples");
+        Files.copy(examples.resolve("dynamic_tables.yaml"), dir.resolve("dynamic_tables.yaml"));
+        Files.createDirectories(dir.resolve("config"));
+        Files.copy(examples.resolve("config/tables.yaml"), dir.resolve("config/tables.yaml"));
+        Env.Config config = Env.from(Map.of(Env.TABLE, table, Env.BUCKET, bucket, Env.QUEUE_URL, queueUrl)::get);
+        try {
+            DevCommand.upload(clients, config, dir);
+            assertThat(clients.s3().getObjectAsBytes(b -> b.bucket(bucket).key("dags/config/tables.yaml"))
+                    .asUtf8String()).isEqualTo(Files.readString(dir.resolve("config/tables.yaml")));
+
+            CliRunner.Result sent = sluice(at("trigger", "dynamic_table_pipeline", "--run-id",
+                    "dynamic_table_pipeline.t1"));
+            assertThat(sent.exitCode()).as(sent.err()).isZero();
+        } finally {
+            clients.s3().deleteObject(b -> b.bucket(bucket).key("dags/dynamic_tables.yaml"));
+            clients.s3().deleteObject(b -> b.bucket(bucket).key("dags/config/tables.yaml"));
         }
     }
 

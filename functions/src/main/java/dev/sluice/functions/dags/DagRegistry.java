@@ -2,21 +2,19 @@ package dev.sluice.functions.dags;
 
 import dev.sluice.engine.Engine;
 import dev.sluice.engine.EngineOptions;
-import dev.sluice.engine.Json;
 import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.model.Dag;
 import dev.sluice.model.Problem;
 import dev.sluice.spec.DagLoader;
+import dev.sluice.spec.DagVersionRecord;
+import dev.sluice.spec.IncludedFile;
+import dev.sluice.spec.SpecFiles;
 import dev.sluice.store.StateStore;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,18 +24,27 @@ import java.util.stream.Collectors;
 
 /**
  * The DAGs of a deployment. The current ones come from a {@link DagSource}, re-listed at most every
- * {@code refresh}; a file whose tag changed is read again, and a new content becomes a new version stored with
- * {@link StateStore#putDagVersion} (version = first 16 hex digits of the text's SHA-256, the record
- * {@code {"source":..,"text":..}} as the local runtime stores it). Runs are pinned to a version, and
- * {@link #pinned} finds it in memory or in the store. A file that no longer loads keeps its last good version.
- * Thread-safe.
+ * {@code refresh}; a file whose tag changed is read again, with the files it includes ({@code foreach_file}) read
+ * from the same source next to it ({@link #filesNear}), and a new content becomes a new version stored with
+ * {@link StateStore#putDagVersion} (a {@link DagVersionRecord}, as the local runtime stores it: the text and every
+ * included file, all of them hashed into the version id). Files in the source that are not DAGs (data files that a
+ * DAG includes) are skipped. Runs are pinned to a version, and {@link #pinned} finds it in memory or loads it from
+ * its record alone. A file that no longer loads keeps its last good version. Thread-safe.
  */
 public final class DagRegistry {
     /** A DAG as currently deployed, with its version. */
     public record Current(Dag dag, String version) {
     }
 
-    private record Loaded(String tag, Current current) {
+    /**
+     * A file as last read: a DAG, or a data file ({@code current} null), with the tag that each file it included
+     * had in that listing (null for a file the listing does not show); a change to any of them reloads the DAG.
+     */
+    private record Loaded(String tag, Current current, Map<String, String> included) {
+        boolean stale(String tagNow, Map<String, String> tags) {
+            return !tag.equals(tagNow) || included.entrySet().stream()
+                    .anyMatch(i -> !java.util.Objects.equals(tags.get(i.getKey()), i.getValue()));
+        }
     }
 
     private final StateStore store;
@@ -70,22 +77,35 @@ public final class DagRegistry {
             return current;
         }
         Map<String, Current> byId = new LinkedHashMap<>();
+        Map<String, String> fileOf = new HashMap<>();
         List<DagSource.Entry> entries = source.list();
+        Map<String, String> tags = new HashMap<>();
+        entries.forEach(e -> tags.put(e.name(), e.tag()));
         Map<String, Loaded> seen = new HashMap<>();
         for (DagSource.Entry e : entries) {
             Loaded l = byFile.get(e.name());
-            if (l == null || !l.tag().equals(e.tag())) {
-                Current c = load(e);
-                l = c != null ? new Loaded(e.tag(), c) : l == null ? null : new Loaded(e.tag(), l.current());
+            if (l == null || l.stale(e.tag(), tags)) {
+                Loaded fresh = load(e, tags);
+                l = fresh != null ? fresh : l == null ? null : new Loaded(e.tag(), l.current(), l.included());
             }
-            if (l == null) {
+            if (l != null) {
+                seen.put(e.name(), l);
+            }
+        }
+        java.util.Set<String> included = new java.util.HashSet<>();
+        seen.values().forEach(l -> included.addAll(l.included().keySet()));
+        for (DagSource.Entry e : entries) {
+            Loaded l = seen.get(e.name());
+            if (l == null || l.current() == null || included.contains(e.name())) {
                 continue;
             }
-            seen.put(e.name(), l);
             Current prev = byId.putIfAbsent(l.current().dag().dagId(), l.current());
             if (prev != null) {
                 log.warn("dag_duplicate_id", "dagId", prev.dag().dagId(), "file", source.location(e),
+                        "other", fileOf.get(prev.dag().dagId()),
                         "message", "another file already defines this dag_id; this one is ignored");
+            } else {
+                fileOf.put(l.current().dag().dagId(), source.location(e));
             }
         }
         byFile.clear();
@@ -113,9 +133,9 @@ public final class DagRegistry {
         }
         String stored = store.dagVersion(dagId, version).orElseThrow(() -> new IllegalStateException(
                 "DAG version " + version + " of " + dagId + " is not in the store"));
-        Map<?, ?> record = (Map<?, ?>) Json.toJava(stored);
-        DagLoader.LoadResult r = DagLoader.loadString(String.valueOf(record.get("text")),
-                String.valueOf(record.get("source")));
+        DagVersionRecord record = DagVersionRecord.parse(stored);
+        // A record from before versions held their included files loads as it did then, with no files to read.
+        DagLoader.LoadResult r = record.load(SpecFiles.none());
         if (r.dag() == null) {
             throw new IllegalStateException("the stored version " + version + " of " + dagId + " no longer loads: "
                     + describe(r.problems()));
@@ -134,7 +154,8 @@ public final class DagRegistry {
                         .orderedWrites(true).build()));
     }
 
-    private Current load(DagSource.Entry e) {
+    /** The DAG in {@code e} and what it included; a data file as a Loaded without a DAG; null when it fails. */
+    private Loaded load(DagSource.Entry e, Map<String, String> tags) {
         String where = source.location(e);
         String text;
         try {
@@ -143,29 +164,75 @@ public final class DagRegistry {
             log.error("dag_unreadable", "file", where, "error", ex.getMessage());
             return null;
         }
-        DagLoader.LoadResult r = DagLoader.loadString(text, e.name());
+        if (text != null && !DagLoader.looksLikeDag(text, e.name())) {
+            return new Loaded(e.tag(), null, Map.of());
+        }
+        DagLoader.LoadResult r = DagLoader.loadString(text, e.name(), filesNear(source, e.name()));
         if (r.dag() == null) {
             log.error("dag_invalid", "file", where, "error", describe(r.problems()));
             return null;
         }
-        String version = version(text);
-        Map<String, String> record = new LinkedHashMap<>();
-        record.put("source", where);
-        record.put("text", text);
-        store.putDagVersion(r.dag().dagId(), version, Json.write(record));
+        DagVersionRecord record = DagVersionRecord.of(where, text, r.included());
+        String version = record.version();
+        store.putDagVersion(r.dag().dagId(), version, record.toJson());
         pinned.put(r.dag().dagId() + "#" + version, r.dag());
         log.info("dag_loaded", "dagId", r.dag().dagId(), "version", version, "file", where);
-        return new Current(r.dag(), version);
+        Map<String, String> keys = new HashMap<>();
+        for (IncludedFile f : r.included()) {
+            String key = keyNear(e.name(), f.name());
+            keys.put(key, tags.get(key));
+        }
+        return new Loaded(e.tag(), new Current(r.dag(), version), keys);
     }
 
-    /** The version id of a DAG text, as the local runtime computes it. */
-    public static String version(String text) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /**
+     * Reads the files a DAG includes from {@code source}, next to the DAG file {@code dagName}: {@code
+     * config/tables.yaml} beside {@code dags/dynamic.yaml} is {@code dags/config/tables.yaml}. A name that is
+     * absolute or climbs out of the DAG file's folder is refused.
+     */
+    public static SpecFiles filesNear(DagSource source, String dagName) {
+        return name -> {
+            String key;
+            try {
+                key = keyNear(dagName, name);
+            } catch (IllegalArgumentException e) {
+                throw new SpecFiles.Unreadable(e.getMessage());
+            }
+            DagSource.Entry entry = new DagSource.Entry(key, "");
+            String text;
+            try {
+                text = source.read(entry);
+            } catch (RuntimeException e) {
+                throw new SpecFiles.Unreadable("cannot read " + source.location(entry) + ": " + e.getMessage());
+            }
+            if (text == null) {
+                throw new SpecFiles.Unreadable("no file " + source.location(entry));
+            }
+            return text;
+        };
+    }
+
+    /** The key of the included file {@code name} beside the DAG file {@code dagName}. */
+    static String keyNear(String dagName, String name) {
+        if (name.isEmpty() || name.startsWith("/") || name.contains("\\")) {
+            throw new IllegalArgumentException("an included file is named relative to the DAG file, with /");
         }
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String p : name.split("/", -1)) {
+            if (p.equals("..")) {
+                if (parts.isEmpty()) {
+                    throw new IllegalArgumentException("an included file must be in the DAG file's folder or below");
+                }
+                parts.removeLast();
+            } else if (!p.isEmpty() && !p.equals(".")) {
+                parts.addLast(p);
+            }
+        }
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("an included file needs a file name");
+        }
+        int slash = dagName.lastIndexOf('/');
+        return (slash < 0 ? "" : dagName.substring(0, slash + 1)) + String.join("/", parts);
     }
 
     private static String describe(List<Problem> problems) {

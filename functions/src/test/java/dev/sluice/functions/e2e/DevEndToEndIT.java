@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Json;
+import dev.sluice.engine.TaskInstance;
 import dev.sluice.functions.devhost.DevHost;
 import dev.sluice.functions.dispatch.Dispatcher;
 import dev.sluice.functions.message.TaskInvocation;
@@ -84,6 +85,29 @@ class DevEndToEndIT {
         assertThat(stack.store().instances(runId)).allSatisfy(t -> assertThat(t.state()).isEqualTo(TaskState.SUCCESS));
         assertThat(stack.instance(runId, "extract_sources.extract_external_apis").tryNumber()).isEqualTo(2);
         assertThat(stack.instance(runId, "load_to_staging").outputJson()).contains("\"rows\"");
+    }
+
+    @Test
+    void theDynamicTablesExampleReadsItsForeachFileFromTheBucketAndItsVersionPinsIt() throws Exception {
+        Path file = Path.of("../examples/dynamic_tables.yaml");
+        Path tables = Path.of("../examples/config/tables.yaml");
+        stack.putDag("dynamic_tables.yaml", Files.readString(file)); // what 'sluice dev --dags examples' uploads
+        stack.putDag("config/tables.yaml", Files.readString(tables));
+        String runId = "dynamic_table_pipeline.manual__e2e";
+
+        stack.sendMessage(trigger("dynamic_table_pipeline", runId, null));
+
+        DagRun run = stack.awaitFinished(runId, Duration.ofSeconds(90));
+        assertThat(run.state()).isEqualTo(RunState.SUCCESS);
+        assertThat(stack.store().instances(runId)).extracting(TaskInstance::taskId).contains("extract_orders",
+                "transform_customers", "load_products", "report").hasSize(11);
+        assertThat(stack.instance(runId, "report").outputJson()).isEqualTo("\"120 40 15\"");
+        // the run's version holds the table list it was built from, whatever the bucket holds later
+        stack.putDag("config/tables.yaml", Files.readString(tables) + "- {name: extra, rows: 1}\n");
+        var record = dev.sluice.spec.DagVersionRecord.parse(
+                stack.store().dagVersion("dynamic_table_pipeline", run.dagVersion()).orElseThrow());
+        assertThat(record.files()).containsEntry("config/tables.yaml", Files.readString(tables));
+        assertThat(record.load(dev.sluice.spec.SpecFiles.none()).dag().taskIds()).hasSize(11);
     }
 
     @Test
