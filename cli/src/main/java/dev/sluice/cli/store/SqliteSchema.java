@@ -84,7 +84,9 @@ final class SqliteSchema {
             CREATE TABLE IF NOT EXISTS pools (
               name TEXT NOT NULL PRIMARY KEY,
               used INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0),
-              size INTEGER)""",
+              size INTEGER,
+              declared_by TEXT,
+              description TEXT)""",
             """
             CREATE TABLE IF NOT EXISTS timers (
               fire_at    INTEGER NOT NULL,
@@ -102,6 +104,15 @@ final class SqliteSchema {
               opened_at INTEGER,
               probe     TEXT,
               version   INTEGER NOT NULL)""");
+
+    /**
+     * Nullable columns added within version 2 (table, column, type): added on open when missing, with no data change.
+     * {@code pools.declared_by} names the DAG whose declaration gave the stored size (null: set by hand);
+     * {@code pools.description} is the note of {@code sluice pools set --description}.
+     */
+    static final List<String[]> ADDED_COLUMNS = List.of(
+            new String[] {"pools", "declared_by", "TEXT"},
+            new String[] {"pools", "description", "TEXT"});
 
     /** Upgrades a version-1 database in place; run in one transaction. */
     static final List<String> MIGRATE_FROM_1 = List.of(
