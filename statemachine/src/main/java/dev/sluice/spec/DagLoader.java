@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -47,9 +48,19 @@ public final class DagLoader {
      * @param dag      the DAG, or null when any problem is an error
      * @param problems every error and warning found, in file order
      */
-    public record LoadResult(Dag dag, List<Problem> problems) {
+    /**
+     * A file's DAG (null when it has errors) and its problems.
+     *
+     * @param poolLocations where each pool of {@code pools:} is declared (validate names both files of a conflict)
+     */
+    public record LoadResult(Dag dag, List<Problem> problems, Map<String, Location> poolLocations) {
         public LoadResult {
             problems = List.copyOf(problems);
+            poolLocations = Map.copyOf(poolLocations);
+        }
+
+        public LoadResult(Dag dag, List<Problem> problems) {
+            this(dag, problems, Map.of());
         }
 
         public boolean ok() {
@@ -199,7 +210,8 @@ public final class DagLoader {
             }
             Values values = new Values(problems);
             Path baseDir = baseDir(fileName);
-            DagBuilder builder = new DagReader(values, options, baseDir, dataFiles).read(root, fileName);
+            DagReader reader = new DagReader(values, options, baseDir, dataFiles);
+            DagBuilder builder = reader.read(root, fileName);
             if (builder == null) {
                 return result(null, problems, fileName);
             }
@@ -209,7 +221,8 @@ public final class DagLoader {
             try {
                 Dag dag = builder.build();
                 List<Problem> all = new ArrayList<>(builder.warnings());
-                return result(all.stream().anyMatch(Problem::isError) ? null : dag, all, fileName);
+                LoadResult r = result(all.stream().anyMatch(Problem::isError) ? null : dag, all, fileName);
+                return new LoadResult(r.dag(), r.problems(), reader.poolLocations());
             } catch (DagValidationException e) {
                 return result(null, e.problems(), fileName);
             }
