@@ -61,6 +61,10 @@ public final class LocalRunner {
 
         default void runChanged(DagRun run) {
         }
+
+        /** Something the user should know that changes no outcome (a pool size conflict). */
+        default void warned(String message) {
+        }
     }
 
     /** How {@link #execute} ended. */
@@ -291,6 +295,9 @@ public final class LocalRunner {
         for (Notification n : d.notifications()) {
             if (n instanceof Notification.PoolSlotsFreed) {
                 continue; // other local runs poll every IDLE_TICK_MILLIS
+            }
+            if (n instanceof Notification.PoolSizeConflict c) {
+                listener.warned(c.message());
             }
         }
     }

@@ -14,6 +14,7 @@ public final class ProgressPrinter implements LocalRunner.Listener {
             .withZone(ZoneId.systemDefault());
     private final PrintWriter out;
     private final boolean color;
+    private final java.util.Set<String> warned = new java.util.HashSet<>();
 
     public ProgressPrinter(PrintWriter out, boolean color) {
         this.out = out;
@@ -41,6 +42,15 @@ public final class ProgressPrinter implements LocalRunner.Listener {
         out.printf(Locale.ROOT, "%s  %-40s  %-9s  %s%s%s%n", TIME.format(at), RunReport.label(after), tryText, shown,
                 dur, why == null ? "" : "  (" + oneLine(why) + ")");
         out.flush();
+    }
+
+    /** Each warning once per run, as its own line. */
+    @Override
+    public void warned(String message) {
+        if (warned.add(message)) {
+            out.println("warning: " + oneLine(message));
+            out.flush();
+        }
     }
 
     private static String oneLine(String s) {
