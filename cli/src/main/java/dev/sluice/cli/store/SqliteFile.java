@@ -234,6 +234,9 @@ final class SqliteFile implements AutoCloseable {
             inStatementTransaction(s, () -> {
                 for (String[] c : missingColumns(s)) {
                     s.execute("ALTER TABLE " + c[0] + " ADD COLUMN " + c[1] + " " + c[2]);
+                    if (c[3] != null) {
+                        s.execute(c[3]);
+                    }
                 }
             });
         }

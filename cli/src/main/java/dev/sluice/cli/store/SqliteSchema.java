@@ -106,13 +106,14 @@ final class SqliteSchema {
               version   INTEGER NOT NULL)""");
 
     /**
-     * Nullable columns added within version 2 (table, column, type): added on open when missing, with no data change.
-     * {@code pools.declared_by} names the DAG whose declaration gave the stored size (null: set by hand);
-     * {@code pools.description} is the note of {@code sluice pools set --description}.
+     * Nullable columns added within version 2 (table, column, type, then what to run once it is added): added on
+     * open when missing. {@code pools.declared_by} names the DAG whose declaration gave the stored size (null: set by
+     * hand); the sizes earlier code stored came from whichever DAG wrote last, so they are forgotten (the next take
+     * records its DAG's). {@code pools.description} is the note of {@code sluice pools set --description}.
      */
     static final List<String[]> ADDED_COLUMNS = List.of(
-            new String[] {"pools", "declared_by", "TEXT"},
-            new String[] {"pools", "description", "TEXT"});
+            new String[] {"pools", "declared_by", "TEXT", "UPDATE pools SET size = NULL"},
+            new String[] {"pools", "description", "TEXT", null});
 
     /** Upgrades a version-1 database in place; run in one transaction. */
     static final List<String> MIGRATE_FROM_1 = List.of(

@@ -160,17 +160,17 @@ final class DecisionWriter {
             apply(d, Map.of());
         } catch (ConcurrentUpdateException e) {
             // Giving slots back never fails: a pool holding fewer than are given back is set to zero instead.
-            Map<String, Integer> short_ = new HashMap<>();
+            Map<String, Integer> shortPools = new HashMap<>();
             d.poolDeltas().forEach((pool, delta) -> {
                 int used = delta < 0 ? store.poolUsed(pool) : 0;
                 if (delta < 0 && used < -delta) {
-                    short_.put(pool, used);
+                    shortPools.put(pool, used);
                 }
             });
-            if (short_.isEmpty()) {
+            if (shortPools.isEmpty()) {
                 throw e;
             }
-            apply(d, short_);
+            apply(d, shortPools);
         }
     }
 
@@ -246,6 +246,9 @@ final class DecisionWriter {
             all.subList(0, creates.size()).clear();
         }
 
+        if (all.isEmpty()) {
+            return; // only slots given back to pools that hold none
+        }
         if (all.size() == 1) {
             single(what, all.get(0), false);
         } else if (all.size() <= MAX_ITEMS && bytes(all) <= MAX_BYTES) {
