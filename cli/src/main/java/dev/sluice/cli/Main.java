@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
             BackfillCommand.class,
             SchedulerCommand.class,
             BreakersCommand.class,
+            PoolsCommand.class,
             dev.sluice.cli.dev.DevCommand.class,
             dev.sluice.cli.dev.TriggerCommand.class,
             dev.sluice.cli.dlq.DlqCommand.class,

@@ -44,6 +44,7 @@ final class ValidateCommand extends CliCommand {
         int warnings = 0;
         int valid = 0;
         Map<String, String> firstFileOfDag = new HashMap<>();
+        Map<String, PoolDeclaration> firstPool = new HashMap<>();
         for (LoadResult r : results) {
             List<Problem> problems = new ArrayList<>(r.problems());
             Dag dag = r.dag();
@@ -54,6 +55,7 @@ final class ValidateCommand extends CliCommand {
                     problems.add(Problem.error(Location.of(DagFiles.fileOf(r)), "dag_id '" + dag.dagId()
                             + "' is also defined in " + other));
                 }
+                problems.addAll(poolConflicts(r, firstPool));
             }
             for (Problem p : problems) {
                 out().println(p);
@@ -67,6 +69,31 @@ final class ValidateCommand extends CliCommand {
         }
         out().println(summary(results.size(), valid, errors, warnings));
         return errors == 0 ? ExitCodes.OK : ExitCodes.INVALID;
+    }
+
+    /** Where a pool's size was first declared among the files checked. */
+    private record PoolDeclaration(int size, String dagId, Location at) {
+    }
+
+    /** A pool declared with another size than in an earlier file: pools are shared, so one size (dag-spec.md). */
+    private static List<Problem> poolConflicts(LoadResult r, Map<String, PoolDeclaration> first) {
+        List<Problem> out = new ArrayList<>();
+        Dag dag = r.dag();
+        for (Map.Entry<String, Integer> p : dag.pools().entrySet()) {
+            Location at = r.poolLocations().getOrDefault(p.getKey(), Location.of(DagFiles.fileOf(r)));
+            PoolDeclaration earlier = first.putIfAbsent(p.getKey(), new PoolDeclaration(p.getValue(), dag.dagId(), at));
+            if (earlier != null && earlier.size() != p.getValue()) {
+                out.add(Problem.error(at, "pool '" + p.getKey() + "' is declared with size " + p.getValue()
+                        + " here but " + earlier.size() + " in " + where(earlier.at()) + " (DAG " + earlier.dagId()
+                        + "); a pool is shared by every DAG, so give it one size, or set it with 'sluice pools set "
+                        + p.getKey() + " SIZE'"));
+            }
+        }
+        return out;
+    }
+
+    private static String where(Location at) {
+        return at.line() > 0 ? at.file() + ":" + at.line() : at.file();
     }
 
     private Policy loadPolicy() {

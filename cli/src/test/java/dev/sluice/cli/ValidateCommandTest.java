@@ -15,6 +15,21 @@ class ValidateCommandTest {
     Path tmp;
 
     @Test
+    void aFolderWhoseDagsGiveOnePoolTwoSizesIsRefusedNamingBothFiles() throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("a_small.yaml"), "dag_id: small\npools:\n  shared: 1\n"
+                + "tasks:\n  - {task_id: t, command: 'true', pool: shared}\n");
+        java.nio.file.Files.writeString(tmp.resolve("b_big.yaml"), "dag_id: big\npools:\n  other: 2\n  shared: 3\n"
+                + "tasks:\n  - {task_id: t, command: 'true', pool: shared}\n");
+        java.nio.file.Files.writeString(tmp.resolve("c_same.yaml"), "dag_id: same\npools:\n  shared: 1\n"
+                + "tasks:\n  - {task_id: t, command: 'true', pool: shared}\n");
+        Result r = run("validate", tmp.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.INVALID);
+        assertThat(r.out()).contains(tmp.resolve("b_big.yaml") + ":4:3: error: pool 'shared' is declared with size 3 "
+                + "here but 1 in " + tmp.resolve("a_small.yaml") + ":3 (DAG small)", "sluice pools set shared SIZE")
+                .contains("3 DAGs checked: 2 valid, 1 invalid (1 error, 0 warnings)");
+    }
+
+    @Test
     void validFolderExitsZeroWithASummary() {
         Result r = run("validate", arg("valid"));
         assertThat(r.exitCode()).isZero();

@@ -524,6 +524,9 @@ public final class Coordinator {
         } else if (n instanceof Notification.SlaMissed s) {
             metrics.count(dag.dagId(), Metrics.Name.SlaMissed);
             log.warn("sla_missed", "dagId", dag.dagId(), "runId", s.runId(), "taskId", s.task().taskId());
+        } else if (n instanceof Notification.PoolSizeConflict c) {
+            log.warn("pool_size_conflict", "dagId", dag.dagId(), "runId", c.runId(), "pool", c.pool(),
+                    "declared", c.declared(), "size", c.size(), "message", c.message());
         } else if (n instanceof Notification.Ignored i) {
             log.info("event_ignored", "dagId", dag.dagId(), "runId", i.runId(), "reason", i.reason());
         } else if (n instanceof Notification.TaskSucceededNote s) {

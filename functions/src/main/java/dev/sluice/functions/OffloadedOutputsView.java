@@ -52,6 +52,11 @@ final class OffloadedOutputsView implements RunView {
     }
 
     @Override
+    public dev.sluice.engine.Pool pool(String name) {
+        return view.pool(name);
+    }
+
+    @Override
     public int runningRunsOfDag() {
         return view.runningRunsOfDag();
     }

@@ -46,9 +46,10 @@ final class Admission {
             TaskInstance ti = it.next();
             TaskSpec spec = dag.task(ti.taskId());
             if (spec.pool() != null) {
+                PoolBound bound = w.poolBound(spec.pool());
                 int used = w.view.poolUsed(spec.pool()) + w.poolDeltas.getOrDefault(spec.pool(), 0)
                         + taking.getOrDefault(spec.pool(), 0);
-                if (dag.poolSize(spec.pool()) - used < spec.poolSlots()) {
+                if (!bound.isUnbounded() && bound.size() - used < spec.poolSlots()) {
                     blocked++;
                     continue;
                 }

@@ -29,6 +29,19 @@ public sealed interface Notification {
     record PoolSlotsFreed(String runId, String pool) implements Notification {
     }
 
+    /**
+     * The DAG declares a size for a pool that differs from the size the pool has ({@code sluice pools set}, or the
+     * DAG that holds its slots); admission used {@code size}. A warning, never an error.
+     */
+    record PoolSizeConflict(String runId, String pool, int declared, int size, String sizeFrom)
+            implements Notification {
+        /** One sentence for a person. */
+        public String message() {
+            return "pool " + pool + " has size " + size + " (" + sizeFrom + "), not the " + declared
+                    + " this DAG declares; using " + size;
+        }
+    }
+
     /** More instances are ready than one decision may start; send a {@link Event.Tick} to continue. */
     record MoreReady(String runId) implements Notification {
     }

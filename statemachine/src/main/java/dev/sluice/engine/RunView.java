@@ -22,6 +22,11 @@ public interface RunView {
     /** Slots in use in {@code pool}, across all runs. */
     int poolUsed(String pool);
 
+    /** The pool as stored (its size, where the size came from, slots in use); by default only its slots in use. */
+    default Pool pool(String name) {
+        return new Pool(name, null, poolUsed(name), null, null);
+    }
+
     /** Runs of this DAG in state RUNNING (for max_active_runs). */
     int runningRunsOfDag();
 

@@ -41,6 +41,8 @@ final class Working {
     final List<Timer> timers = new ArrayList<>();
     final List<Notification> notes = new ArrayList<>();
     final Map<String, Integer> poolDeltas = new HashMap<>();
+    /** The bound each pool admission looked at is admitted within, as the decision read it. */
+    final Map<String, PoolBound> poolBounds = new HashMap<>();
     /** Tasks whose trigger rule is to be evaluated (see {@link Readiness#drain}). */
     final ArrayDeque<String> toEvaluate = new ArrayDeque<>();
     final Breakers breakers;
@@ -148,6 +150,21 @@ final class Working {
                 || run.waiting() != readRun.waiting() || run.failedLeaves() != readRun.failedLeaves();
     }
 
+    /** The size {@code pool} admits within, read once per decision; a conflicting declaration is reported once. */
+    PoolBound poolBound(String pool) {
+        PoolBound known = poolBounds.get(pool);
+        if (known != null) {
+            return known;
+        }
+        PoolBound b = PoolBound.of(view.pool(pool), dag, pool);
+        if (b.conflictsWith(dag, pool)) {
+            notes.add(new Notification.PoolSizeConflict(run.runId(), pool, dag.pools().get(pool), b.size(),
+                    b.isSet() ? "set with sluice pools set" : "declared by DAG " + b.declaredBy()));
+        }
+        poolBounds.put(pool, b);
+        return b;
+    }
+
     /** Replaces the run with a changed one (state or times), which the decision then writes. */
     void setRun(DagRun r) {
         run = r;
@@ -165,6 +182,6 @@ final class Working {
         List<TaskInstance> out = commitLast != null ? marks.markedForOrderedWrite() : marks.fencedInstances();
         DagRun written = write ? run.withVersion(run.version() + 1) : null;
         return new Decision(written, out, dispatches, timers, notes, poolDeltas, changedBreakers, commitLast,
-                WriteContext.of(dag, readRun, written));
+                WriteContext.of(dag, readRun, written).withPools(poolBounds));
     }
 }

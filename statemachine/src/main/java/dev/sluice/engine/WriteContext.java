@@ -2,6 +2,7 @@ package dev.sluice.engine;
 
 import dev.sluice.model.Dag;
 import dev.sluice.state.RunState;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -17,17 +18,28 @@ import java.util.Objects;
  *                      max_active_runs that the start must stay within; null when no such bound applies
  * @param dag           the DAG the decision was made for: pool sizes ({@link #poolSize}) and topological positions
  *                      ({@link #position}); null for a decision built by hand
+ * @param pools         for each pool the decision takes slots in, the bound admission used ({@link PoolBound}); a
+ *                      pool missing here gets the DAG's declaration ({@link PoolBound#declared})
  */
-public record WriteContext(DagRun runBefore, Integer maxActiveRuns, Dag dag) {
+public record WriteContext(DagRun runBefore, Integer maxActiveRuns, Dag dag, Map<String, PoolBound> pools) {
 
     /** No context: a decision built by hand (tests, a breaker reset). */
-    public static final WriteContext NONE = new WriteContext(null, null, null);
+    public static final WriteContext NONE = new WriteContext(null, null, null, Map.of());
+
+    public WriteContext {
+        pools = Map.copyOf(pools);
+    }
 
     /** The context of a decision for {@code dag} that read {@code runBefore} and writes {@code runAfter} (or null). */
     public static WriteContext of(Dag dag, DagRun runBefore, DagRun runAfter) {
         Integer bound = runAfter != null && runAfter.state() == RunState.RUNNING
                 && (runBefore == null || runBefore.state() == RunState.QUEUED) ? dag.maxActiveRuns() : null;
-        return new WriteContext(runAfter == null ? null : runBefore, bound, dag);
+        return new WriteContext(runAfter == null ? null : runBefore, bound, dag, Map.of());
+    }
+
+    /** This context with the pool bounds admission used. */
+    public WriteContext withPools(Map<String, PoolBound> bounds) {
+        return new WriteContext(runBefore, maxActiveRuns, dag, bounds);
     }
 
     /** The task's topological position (the admission order of waiting instances), or 0 when unknown. */
@@ -40,9 +52,10 @@ public record WriteContext(DagRun runBefore, Integer maxActiveRuns, Dag dag) {
         return dag != null && dag.hasTask(taskId);
     }
 
-    /** The pool's size, or null when the pool is unbounded above (not declared, or no DAG). */
-    public Integer poolSize(String pool) {
-        return dag == null ? null : dag.pools().get(pool);
+    /** The bound a take of slots in {@code pool} is written within. */
+    public PoolBound poolBound(String pool) {
+        PoolBound b = pools.get(pool);
+        return b != null ? b : PoolBound.declared(dag, pool);
     }
 
     private String dagId() {
@@ -53,16 +66,17 @@ public record WriteContext(DagRun runBefore, Integer maxActiveRuns, Dag dag) {
     @Override
     public boolean equals(Object o) {
         return o instanceof WriteContext w && Objects.equals(runBefore, w.runBefore)
-                && Objects.equals(maxActiveRuns, w.maxActiveRuns) && Objects.equals(dagId(), w.dagId());
+                && Objects.equals(maxActiveRuns, w.maxActiveRuns) && Objects.equals(dagId(), w.dagId())
+                && pools.equals(w.pools);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(runBefore, maxActiveRuns, dagId());
+        return Objects.hash(runBefore, maxActiveRuns, dagId(), pools);
     }
 
     @Override
     public String toString() {
-        return "WriteContext[runBefore=" + runBefore + ", maxActiveRuns=" + maxActiveRuns + ", dag=" + dagId() + "]";
+        return "WriteContext[runBefore=" + runBefore + ", maxActiveRuns=" + maxActiveRuns + ", dag=" + dagId() + ", pools=" + pools + "]";
     }
 }

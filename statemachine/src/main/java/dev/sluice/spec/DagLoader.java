@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -38,15 +39,22 @@ public final class DagLoader {
      * @param dag      the DAG, or null when any problem is an error
      * @param problems every error and warning found, in file order
      * @param included every file the DAG included that the loader read, by name, in the order first read
+     * @param poolLocations where each pool of {@code pools:} is declared (validate names both files of a conflict)
      */
-    public record LoadResult(Dag dag, List<Problem> problems, List<IncludedFile> included) {
+    public record LoadResult(Dag dag, List<Problem> problems, List<IncludedFile> included,
+                             Map<String, Location> poolLocations) {
         public LoadResult {
             problems = List.copyOf(problems);
             included = List.copyOf(included);
+            poolLocations = Map.copyOf(poolLocations);
+        }
+
+        public LoadResult(Dag dag, List<Problem> problems, List<IncludedFile> included) {
+            this(dag, problems, included, Map.of());
         }
 
         public LoadResult(Dag dag, List<Problem> problems) {
-            this(dag, problems, List.of());
+            this(dag, problems, List.of(), Map.of());
         }
 
         public boolean ok() {
@@ -93,7 +101,8 @@ public final class DagLoader {
                 return result(null, problems, fileName, includes);
             }
             Values values = new Values(problems);
-            DagBuilder builder = new DagReader(values, options, includes).read(root, fileName);
+            DagReader reader = new DagReader(values, options, includes);
+            DagBuilder builder = reader.read(root, fileName);
             if (builder == null) {
                 return result(null, problems, fileName, includes);
             }
@@ -103,7 +112,8 @@ public final class DagLoader {
             try {
                 Dag dag = builder.build();
                 List<Problem> all = new ArrayList<>(builder.warnings());
-                return result(all.stream().anyMatch(Problem::isError) ? null : dag, all, fileName, includes);
+                LoadResult r = result(all.stream().anyMatch(Problem::isError) ? null : dag, all, fileName, includes);
+                return new LoadResult(r.dag(), r.problems(), r.included(), reader.poolLocations());
             } catch (DagValidationException e) {
                 return result(null, e.problems(), fileName, includes);
             }

@@ -42,6 +42,7 @@ final class DagReader {
     private final Map<String, Location> breakerAt = new HashMap<>();
     private MapNode defaults;
     private int taskCount;
+    private final Map<String, Location> poolLocations = new java.util.LinkedHashMap<>();
     private boolean tooMany;
 
     DagReader(Values v, LoaderOptions options, Includes includes) {
@@ -49,6 +50,11 @@ final class DagReader {
         this.tasks = new TaskReader(v);
         this.options = options;
         this.includes = includes;
+    }
+
+    /** Where each pool under {@code pools:} was declared, once {@link #read} returned. */
+    Map<String, Location> poolLocations() {
+        return poolLocations;
     }
 
     /** Where tasks and groups go: the DAG itself or a task group. */
@@ -202,6 +208,7 @@ final class DagReader {
             Integer slots = v.integer(p, 1, 1_000_000);
             // An invalid size is reported here, at its line; the pool still exists so tasks naming it resolve.
             b.pool(p.key(), slots == null ? 1 : slots);
+            poolLocations.put(p.key(), p.keyAt());
             String bad = Names.checkId("pool name", p.key());
             if (bad != null) {
                 v.error(p.keyAt(), bad);

@@ -2,6 +2,7 @@ package dev.sluice.store;
 
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Pool;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
@@ -35,7 +36,8 @@ public final class CachingRunView implements RunView {
         /** The run's SCHEDULED instances in admission order, read lazily (a page at a time). */
         Iterator<TaskInstance> scheduled(String runId);
 
-        int poolUsed(String pool);
+        /** The pool as stored, or {@link Pool#absent}. */
+        Pool pool(String name);
 
         /** Runs of the DAG in state RUNNING. */
         int runningRuns(String dagId);
@@ -55,7 +57,7 @@ public final class CachingRunView implements RunView {
     private boolean runRead;
     private DagRun run;
     private final Map<TaskKey, TaskInstance> instances = new HashMap<>();
-    private final Map<String, Integer> pools = new HashMap<>();
+    private final Map<String, Pool> pools = new HashMap<>();
     private int running = -1;
     private final Map<String, Optional<BreakerState>> breakers = new HashMap<>();
 
@@ -119,7 +121,12 @@ public final class CachingRunView implements RunView {
 
     @Override
     public int poolUsed(String pool) {
-        return pools.computeIfAbsent(pool, loads::poolUsed);
+        return pool(pool).used();
+    }
+
+    @Override
+    public Pool pool(String name) {
+        return pools.computeIfAbsent(name, loads::pool);
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.WriteContext;
 import dev.sluice.engine.RunView;
+import dev.sluice.engine.Pool;
+import dev.sluice.engine.PoolBound;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
@@ -34,7 +36,7 @@ public final class InMemoryStateStore implements StateStore {
     private final Map<String, TreeMap<WaitKey, TaskInstance>> scheduled = new HashMap<>();
     /** The key each waiting instance is filed under in {@link #scheduled}. */
     private final Map<String, HashMap<TaskKey, WaitKey>> waitKeys = new HashMap<>();
-    private final Map<String, Integer> pools = new HashMap<>();
+    private final Map<String, Pool> pools = new HashMap<>();
     private final TreeSet<Timer> timers = new TreeSet<>(Comparator.comparing(Timer::fireAt)
             .thenComparing(Timer::runId).thenComparing(Timer::task).thenComparingInt(Timer::tryNumber)
             .thenComparing(Timer::kind));
@@ -96,7 +98,7 @@ public final class InMemoryStateStore implements StateStore {
         List<TaskInstance> waitingCopy = waiting == null ? List.of() : new ArrayList<>(waiting.values());
         long running = runs.values().stream()
                 .filter(r -> r.dagId().equals(dag.dagId()) && r.state() == RunState.RUNNING).count();
-        Map<String, Integer> poolCopy = new HashMap<>(pools);
+        Map<String, Pool> poolCopy = new HashMap<>(pools);
         Map<TaskKey, TaskInstance> snapshot = Map.copyOf(byKey);
         Map<String, dev.sluice.engine.BreakerState> breakerCopy = Map.copyOf(breakers);
         return new RunView() {
@@ -117,7 +119,12 @@ public final class InMemoryStateStore implements StateStore {
 
             @Override
             public int poolUsed(String pool) {
-                return poolCopy.getOrDefault(pool, 0);
+                return pool(pool).used();
+            }
+
+            @Override
+            public Pool pool(String name) {
+                return poolCopy.getOrDefault(name, Pool.absent(name));
             }
 
             @Override
@@ -157,7 +164,12 @@ public final class InMemoryStateStore implements StateStore {
 
             @Override
             public int poolUsed(String pool) {
-                return pools.getOrDefault(pool, 0);
+                return pool(pool).used();
+            }
+
+            @Override
+            public Pool pool(String name) {
+                return pools.getOrDefault(name, Pool.absent(name));
             }
 
             @Override
@@ -209,12 +221,18 @@ public final class InMemoryStateStore implements StateStore {
             }
         }
         WriteContext ctx = d.context();
+        Map<String, Pool> poolsAfter = new HashMap<>();
         for (Map.Entry<String, Integer> e : d.poolDeltas().entrySet()) {
-            int after = pools.getOrDefault(e.getKey(), 0) + e.getValue();
-            Integer size = ctx.poolSize(e.getKey());
-            if (after < 0 || (size != null && after > size)) {
-                throw new ConcurrentUpdateException("pool " + e.getKey() + " would hold " + after + " of "
-                        + (size == null ? "unbounded" : size));
+            Pool stored = pools.getOrDefault(e.getKey(), Pool.absent(e.getKey()));
+            if (e.getValue() < 0) {
+                poolsAfter.put(e.getKey(), stored.released(-e.getValue()));
+            } else if (e.getValue() > 0) {
+                PoolBound bound = ctx.poolBound(e.getKey());
+                if (!bound.admits(stored, e.getValue())) {
+                    throw new ConcurrentUpdateException("pool " + e.getKey() + " cannot take " + e.getValue()
+                            + " more slots (" + stored.used() + " in use, size " + stored.size() + ")");
+                }
+                poolsAfter.put(e.getKey(), bound.took(stored, e.getValue()));
             }
         }
         if (d.run() != null && ctx.maxActiveRuns() != null && d.run().state() == RunState.RUNNING) {
@@ -245,7 +263,7 @@ public final class InMemoryStateStore implements StateStore {
                 }
             }
         }
-        d.poolDeltas().forEach((p, delta) -> pools.merge(p, delta, Integer::sum));
+        pools.putAll(poolsAfter);
         d.breakers().forEach(b -> breakers.put(b.name(), b));
         timers.addAll(d.timers());
     }
@@ -284,6 +302,30 @@ public final class InMemoryStateStore implements StateStore {
 
     @Override
     public synchronized int poolUsed(String pool) {
-        return pools.getOrDefault(pool, 0);
+        return pools.getOrDefault(pool, Pool.absent(pool)).used();
+    }
+
+    @Override
+    public synchronized List<Pool> pools() {
+        return pools.values().stream().sorted(java.util.Comparator.comparing(Pool::name)).toList();
+    }
+
+    @Override
+    public synchronized void setPool(String name, int size, String description) {
+        Pool p = pools.getOrDefault(name, Pool.absent(name));
+        pools.put(name, new Pool(name, size, p.used(), null, description));
+    }
+
+    @Override
+    public synchronized PoolDeletion deletePool(String name) {
+        Pool p = pools.get(name);
+        if (p == null) {
+            return PoolDeletion.NOT_FOUND;
+        }
+        if (p.used() > 0) {
+            return PoolDeletion.IN_USE;
+        }
+        pools.remove(name);
+        return PoolDeletion.DELETED;
     }
 }

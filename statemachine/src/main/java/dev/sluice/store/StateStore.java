@@ -2,6 +2,7 @@ package dev.sluice.store;
 
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
+import dev.sluice.engine.Pool;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.Timer;
@@ -23,8 +24,9 @@ import java.util.Optional;
  *       between leaves earlier writes in place, marked so that deciding the same event again completes it.</li>
  *   <li>Each write is conditional on the version the engine read ({@code version - 1}; a new record must not
  *       exist). A failed condition throws {@link ConcurrentUpdateException}; in an atomic write it changes nothing.</li>
- *   <li>Pool deltas never take a pool above the size the decision names ({@link Decision#context()}) or below zero;
- *       a pool the decision gives no size is unbounded above.</li>
+ *   <li>A pool delta that gives slots back always lands and never takes a pool below zero. A delta that takes slots
+ *       lands only within the {@link dev.sluice.engine.PoolBound} of the decision's context, which also says
+ *       whether the write records the pool's size (the size rule is on {@link Pool}).</li>
  *   <li>A decision that starts a run with a max_active_runs bound in its context fails with
  *       {@link ConcurrentUpdateException} when the DAG already has that many runs running.</li>
  *   <li>Circuit breakers in a decision are written like instances: conditional on {@code version - 1}.</li>
@@ -68,6 +70,21 @@ public interface StateStore extends AutoCloseable {
 
     /** Slots in use in a pool across all runs. */
     int poolUsed(String pool);
+
+    /** Every stored pool, by name. */
+    List<Pool> pools();
+
+    /**
+     * Sets a pool's size by hand ({@code sluice pools set}): it wins over every DAG's declaration from now on.
+     * Slots in use stay; a size below them admits nothing until enough are given back.
+     */
+    void setPool(String name, int size, String description);
+
+    /** Deletes a pool ({@code sluice pools delete}) unless slots are in use. */
+    PoolDeletion deletePool(String name);
+
+    /** How {@link #deletePool} ended. */
+    enum PoolDeletion { DELETED, NOT_FOUND, IN_USE }
 
     /** Every circuit breaker that was ever written, by name. */
     List<dev.sluice.engine.BreakerState> breakers();

@@ -9,6 +9,8 @@ import dev.sluice.model.RetryPolicy;
 import dev.sluice.model.TriggerRule;
 import dev.sluice.state.RunState;
 import dev.sluice.state.TaskState;
+import dev.sluice.store.InMemoryStateStore;
+import dev.sluice.store.StateStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -328,6 +330,47 @@ class EngineTest {
         assertThat(maxActive).isEqualTo(2);
         assertThat(d.dispatched()).extracting(x -> x.task().taskId())
                 .containsExactly("root", "t5", "t4", "t3", "t2", "t1", "t0");
+    }
+
+    @Test
+    void twoDagsThatDeclareTheSamePoolDifferentlyShareTheFirstSizeAndBothFinish() {
+        Dag small = DagBuilder.dag("small").pool("shared", 1)
+                .task("a", t -> t.command("x").pool("shared")).task("b", t -> t.command("x").pool("shared")).build();
+        Dag big = DagBuilder.dag("big").pool("shared", 3)
+                .task("a", t -> t.command("x").pool("shared")).task("b", t -> t.command("x").pool("shared"))
+                .task("c", t -> t.command("x").pool("shared")).build();
+        StateStore store = new InMemoryStateStore();
+        RunDriver s = new RunDriver(small, store, Instant.parse("2024-01-01T00:00:00Z"), new Random(1));
+        RunDriver b = new RunDriver(big, store, Instant.parse("2024-01-01T00:00:00Z"), new Random(1));
+        s.start("s1");
+        assertThat(store.poolUsed("shared")).isEqualTo(1);
+        b.start("b1");
+        // The pool holds size 1 while small's slot is in use: big waits, and is told why.
+        assertThat(b.pending()).isEmpty();
+        assertThat(b.notifications()).contains(new Notification.PoolSizeConflict("b1", "shared", 3, 1,
+                "declared by DAG small"));
+        assertThat(s.runToEnd("s1", RunDriver.allSucceed()).state()).isEqualTo(RunState.SUCCESS);
+        assertThat(store.poolUsed("shared")).isZero();
+        // Idle again: big's declaration takes the pool, three at once.
+        b.send("b1", new Event.Tick());
+        assertThat(b.pending()).hasSize(3);
+        assertThat(b.runToEnd("b1", RunDriver.allSucceed()).state()).isEqualTo(RunState.SUCCESS);
+        assertThat(store.pools()).containsExactly(new Pool("shared", 3, 0, "big", null));
+    }
+
+    @Test
+    void aPoolSizeSetByHandWinsOverTheDagsDeclaration() {
+        Dag dag = DagBuilder.dag("pooled").pool("api", 3)
+                .task("a", t -> t.command("x").pool("api")).task("b", t -> t.command("x").pool("api")).build();
+        StateStore store = new InMemoryStateStore();
+        store.setPool("api", 1, null);
+        RunDriver d = new RunDriver(dag, store, Instant.parse("2024-01-01T00:00:00Z"), new Random(1));
+        d.start("r1");
+        assertThat(d.pending()).hasSize(1);
+        assertThat(d.notifications()).contains(new Notification.PoolSizeConflict("r1", "api", 3, 1,
+                "set with sluice pools set"));
+        assertThat(d.runToEnd("r1", RunDriver.allSucceed()).state()).isEqualTo(RunState.SUCCESS);
+        assertThat(store.pools()).containsExactly(new Pool("api", 1, 0, null, null));
     }
 
     @Test

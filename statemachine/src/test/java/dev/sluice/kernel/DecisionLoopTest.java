@@ -115,6 +115,21 @@ class DecisionLoopTest {
         public boolean resetBreaker(String name) {
             return inner.resetBreaker(name);
         }
+
+        @Override
+        public List<dev.sluice.engine.Pool> pools() {
+            return inner.pools();
+        }
+
+        @Override
+        public void setPool(String name, int size, String description) {
+            inner.setPool(name, size, description);
+        }
+
+        @Override
+        public PoolDeletion deletePool(String name) {
+            return inner.deletePool(name);
+        }
     }
 
     private DecisionLoop loop(StateStore store, RetryOptions retry) {

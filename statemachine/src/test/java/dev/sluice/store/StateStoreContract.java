@@ -15,6 +15,8 @@ import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
 import dev.sluice.engine.UpstreamCounts;
+import dev.sluice.engine.Pool;
+import dev.sluice.engine.PoolBound;
 import dev.sluice.engine.WriteContext;
 import dev.sluice.engine.testing.RunDriver;
 import dev.sluice.model.Dag;
@@ -301,34 +303,109 @@ public abstract class StateStoreContract {
     // ---- pools ----
 
     @Test
-    void poolDeltasStayWithinZeroAndTheSizeFromTheDag() {
+    void poolDeltasStayWithinTheSizeFromTheDagAndGivingBackNeverFails() {
         Dag dag = createR1(); // pool api has 2 slots
         store.apply(decision(dag, null, List.of(), Map.of("api", 2), List.of()));
         assertThat(store.poolUsed("api")).isEqualTo(2);
         assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of())))
                 .isInstanceOf(ConcurrentUpdateException.class);
-        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", -3), List.of())))
-                .isInstanceOf(ConcurrentUpdateException.class);
         assertThat(store.poolUsed("api")).isEqualTo(2);
         store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of()));
         store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of()));
         assertThat(store.poolUsed("api")).isZero();
-        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of())))
-                .isInstanceOf(ConcurrentUpdateException.class);
+        store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of()));
+        assertThat(store.poolUsed("api")).isZero();
         assertThat(store.view(dag, "r1").poolUsed("api")).isZero();
     }
 
     @Test
-    void aPoolWithNoKnownSizeIsUnboundedAboveButNeverNegative() {
+    void givingBackMoreThanIsInUseLandsAtZero() {
+        Dag dag = createR1();
+        store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of()));
+        store.apply(decision(dag, newRun("d", "r1", RunState.SUCCESS, T0, 2), List.of(), Map.of("api", -3),
+                List.of()));
+        assertThat(store.poolUsed("api")).isZero();
+        assertThat(store.run("r1").orElseThrow().state()).isEqualTo(RunState.SUCCESS);
+        store.apply(decision(null, List.of(), Map.of("never_seen", -1), List.of()));
+        assertThat(store.poolUsed("never_seen")).isZero();
+    }
+
+    @Test
+    void givingBackNeverFailsWhenAnotherDagDeclaresASmallerSize() {
+        // The defect: a DAG with size 3 holds 3 slots; a DAG with size 1 gives one back and was refused.
+        Dag big = DagBuilder.dag("big").pool("shared", 3).task("a", t -> t.command("true")).build();
+        Dag small = DagBuilder.dag("small").pool("shared", 1).task("a", t -> t.command("true")).build();
+        store.apply(decision(big, null, List.of(), Map.of("shared", 3), List.of()));
+        store.apply(decision(small, null, List.of(), Map.of("shared", -1), List.of()));
+        assertThat(store.poolUsed("shared")).isEqualTo(2);
+        store.apply(decision(small, null, List.of(), Map.of("shared", -2), List.of()));
+        assertThat(store.poolUsed("shared")).isZero();
+    }
+
+    @Test
+    void whileSlotsAreInUseThePoolKeepsTheSizeItWasTakenWith() {
+        Dag big = DagBuilder.dag("big").pool("shared", 3).task("a", t -> t.command("true")).build();
+        Dag small = DagBuilder.dag("small").pool("shared", 1).task("a", t -> t.command("true")).build();
+        store.apply(decision(small, null, List.of(), Map.of("shared", 1), List.of()));
+        Pool stored = store.view(big, "r1").pool("shared");
+        assertThat(stored.size()).isEqualTo(1);
+        assertThat(stored.declaredBy()).isEqualTo("small");
+        PoolBound bound = PoolBound.of(stored, big, "shared");
+        assertThat(bound.size()).isEqualTo(1);
+        assertThat(bound.conflictsWith(big, "shared")).isTrue();
+        // The bigger DAG's own declaration is refused while the pool is busy; the stored size is used instead.
+        assertThatThrownBy(() -> store.apply(decision(big, null, List.of(), Map.of("shared", 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        store.apply(decision(small, null, List.of(), Map.of("shared", -1), List.of()));
+        // Idle again: the next declaration to take a slot gives the size.
+        store.apply(decision(big, null, List.of(), Map.of("shared", 2), List.of()));
+        assertThat(store.pools()).extracting(Pool::name, Pool::size, Pool::used, Pool::declaredBy)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("shared", 3, 2, "big"));
+    }
+
+    @Test
+    void aSizeSetByHandWinsOverEveryDag() {
+        Dag dag = createR1(); // api = 2
+        store.setPool("api", 1, "the partner API allows one call");
+        Pool stored = store.view(dag, "r1").pool("api");
+        assertThat(stored.isSet()).isTrue();
+        PoolBound bound = PoolBound.of(stored, dag, "api");
+        assertThat(bound.size()).isEqualTo(1);
+        store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of())
+                .withContext(WriteContext.of(dag, null, null).withPools(Map.of("api", bound))));
+        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of())
+                .withContext(WriteContext.of(dag, null, null).withPools(Map.of("api", bound)))))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        // A decision that read no stored size (the DAG's 2) does not overrule the hand-set size.
+        assertThatThrownBy(() -> store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of())))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(store.pools()).containsExactly(new Pool("api", 1, 1, null, "the partner API allows one call"));
+        store.setPool("api", 4, null);
+        assertThat(store.pools()).containsExactly(new Pool("api", 4, 1, null, null));
+    }
+
+    @Test
+    void aPoolIsDeletedOnlyWhenNoSlotIsInUse() {
+        Dag dag = createR1();
+        assertThat(store.deletePool("api")).isEqualTo(StateStore.PoolDeletion.NOT_FOUND);
+        store.setPool("api", 2, null);
+        store.apply(decision(dag, null, List.of(), Map.of("api", 1), List.of())
+                .withContext(WriteContext.of(dag, null, null).withPools(Map.of("api", new PoolBound(2, null)))));
+        assertThat(store.deletePool("api")).isEqualTo(StateStore.PoolDeletion.IN_USE);
+        store.apply(decision(dag, null, List.of(), Map.of("api", -1), List.of()));
+        assertThat(store.deletePool("api")).isEqualTo(StateStore.PoolDeletion.DELETED);
+        assertThat(store.pools()).isEmpty();
+        assertThat(store.view(dag, "r1").pool("api")).isEqualTo(Pool.absent("api"));
+    }
+
+    @Test
+    void aPoolWithNoKnownSizeIsUnboundedAbove() {
         createR1();
         assertThat(store.poolUsed("elsewhere")).isZero();
         store.apply(decision(null, List.of(), Map.of("elsewhere", 1000), List.of()));
         assertThat(store.poolUsed("elsewhere")).isEqualTo(1000);
-        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("elsewhere", -1001), List.of())))
-                .isInstanceOf(ConcurrentUpdateException.class);
-        assertThatThrownBy(() -> store.apply(decision(null, List.of(), Map.of("never_seen", -1), List.of())))
-                .isInstanceOf(ConcurrentUpdateException.class);
-        assertThat(store.poolUsed("never_seen")).isZero();
+        store.apply(decision(null, List.of(), Map.of("elsewhere", -1001), List.of()));
+        assertThat(store.poolUsed("elsewhere")).isZero();
     }
 
     @Test

@@ -70,6 +70,10 @@ public final class LocalRunner {
         /** Something the user should know that is no task's state change (a busy database, a try ended). */
         default void notice(String message) {
         }
+
+        /** Something the user should know that changes no outcome (a pool size conflict). */
+        default void warned(String message) {
+        }
     }
 
     /** How {@link #execute} ended. */
@@ -315,6 +319,9 @@ public final class LocalRunner {
         for (Notification n : d.notifications()) {
             if (n instanceof Notification.PoolSlotsFreed) {
                 continue; // other local runs poll every IDLE_TICK_MILLIS
+            }
+            if (n instanceof Notification.PoolSizeConflict c) {
+                listener.warned(c.message());
             }
         }
     }

@@ -15,6 +15,7 @@ public final class ProgressPrinter implements LocalRunner.Listener {
             .withZone(ZoneId.systemDefault());
     private final PrintWriter out;
     private final boolean color;
+    private final java.util.Set<String> warned = new java.util.HashSet<>();
 
     public ProgressPrinter(PrintWriter out, boolean color) {
         this.out = out;
@@ -48,6 +49,15 @@ public final class ProgressPrinter implements LocalRunner.Listener {
     public void notice(String message) {
         out.printf(Locale.ROOT, "%s  sluice: %s%n", TIME.format(Instant.now()), oneLine(message));
         out.flush();
+    }
+
+    /** Each warning once per run, as its own line. */
+    @Override
+    public void warned(String message) {
+        if (warned.add(message)) {
+            out.println("warning: " + oneLine(message));
+            out.flush();
+        }
     }
 
     private static String oneLine(String s) {

@@ -16,9 +16,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -228,6 +230,33 @@ final class SqliteFile implements AutoCloseable {
         }
         // Tables added within a version (IF NOT EXISTS, no data change) are created on every open.
         s.execute(SqliteSchema.DDL.get(SqliteSchema.DDL.size() - 1));
+        if (!missingColumns(s).isEmpty()) {
+            inStatementTransaction(s, () -> {
+                for (String[] c : missingColumns(s)) {
+                    s.execute("ALTER TABLE " + c[0] + " ADD COLUMN " + c[1] + " " + c[2]);
+                    if (c[3] != null) {
+                        s.execute(c[3]);
+                    }
+                }
+            });
+        }
+    }
+
+    /** {@link SqliteSchema#ADDED_COLUMNS} this file does not have yet. */
+    private static List<String[]> missingColumns(Statement s) throws SQLException {
+        List<String[]> missing = new ArrayList<>();
+        for (String[] c : SqliteSchema.ADDED_COLUMNS) {
+            boolean found = false;
+            try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + c[0] + ")")) {
+                while (rs.next()) {
+                    found |= rs.getString("name").equals(c[1]);
+                }
+            }
+            if (!found) {
+                missing.add(c);
+            }
+        }
+        return missing;
     }
 
     private void createSchema(Statement s) throws SQLException {

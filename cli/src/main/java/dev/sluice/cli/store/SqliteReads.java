@@ -6,6 +6,7 @@ import static dev.sluice.cli.store.SqliteRows.RUN_COLUMNS;
 
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
+import dev.sluice.engine.Pool;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.store.CachingRunView;
@@ -30,7 +31,10 @@ final class SqliteReads implements CachingRunView.Loads {
 
     private final SqliteFile file;
 
+    private final SqlitePools pools;
+
     SqliteReads(SqliteFile file) {
+        this.pools = new SqlitePools(file);
         this.file = file;
     }
 
@@ -68,15 +72,14 @@ final class SqliteReads implements CachingRunView.Loads {
         return new WaitingIterator(runId);
     }
 
-    @Override
+    /** Slots in use in {@code pool}. */
     public int poolUsed(String pool) {
-        return file.locked("reading pool " + pool, () -> {
-            PreparedStatement p = ps("SELECT used FROM pools WHERE name = ?");
-            p.setString(1, pool);
-            try (ResultSet rs = p.executeQuery()) {
-                return rs.next() ? rs.getInt("used") : 0;
-            }
-        });
+        return pool(pool).used();
+    }
+
+    @Override
+    public Pool pool(String name) {
+        return pools.pool(name);
     }
 
     @Override

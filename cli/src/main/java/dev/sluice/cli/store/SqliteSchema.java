@@ -84,7 +84,9 @@ final class SqliteSchema {
             CREATE TABLE IF NOT EXISTS pools (
               name TEXT NOT NULL PRIMARY KEY,
               used INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0),
-              size INTEGER)""",
+              size INTEGER,
+              declared_by TEXT,
+              description TEXT)""",
             """
             CREATE TABLE IF NOT EXISTS timers (
               fire_at    INTEGER NOT NULL,
@@ -102,6 +104,16 @@ final class SqliteSchema {
               opened_at INTEGER,
               probe     TEXT,
               version   INTEGER NOT NULL)""");
+
+    /**
+     * Nullable columns added within version 2 (table, column, type, then what to run once it is added): added on
+     * open when missing. {@code pools.declared_by} names the DAG whose declaration gave the stored size (null: set by
+     * hand); the sizes earlier code stored came from whichever DAG wrote last, so they are forgotten (the next take
+     * records its DAG's). {@code pools.description} is the note of {@code sluice pools set --description}.
+     */
+    static final List<String[]> ADDED_COLUMNS = List.of(
+            new String[] {"pools", "declared_by", "TEXT", "UPDATE pools SET size = NULL"},
+            new String[] {"pools", "description", "TEXT", null});
 
     /** Upgrades a version-1 database in place; run in one transaction. */
     static final List<String> MIGRATE_FROM_1 = List.of(

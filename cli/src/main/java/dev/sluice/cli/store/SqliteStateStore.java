@@ -10,6 +10,7 @@ import static dev.sluice.cli.store.SqliteRows.RUN_KEY;
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
+import dev.sluice.engine.Pool;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.Timer;
@@ -44,7 +45,7 @@ import java.util.Optional;
  *
  * <p>It remembers nothing between calls: pool sizes, max_active_runs and topological positions come with each
  * decision ({@link WriteContext}), so a process that never viewed a run applies its decisions with the same bounds.
- * A pool whose size the decision does not name is unbounded above; no pool ever goes below zero.
+ * Pools follow {@link dev.sluice.engine.PoolBound} ({@link SqlitePools}); giving slots back never fails.
  */
 public final class SqliteStateStore implements StateStore {
     /** How long a write waits for another process's transaction before giving up. */
@@ -73,12 +74,6 @@ public final class SqliteStateStore implements StateStore {
     private static final List<String> INSTANCE_UPDATE = SqliteRows.concat(INSTANCE_STATE, List.of("version"));
     private static final String SQL_UPDATE_TI = "UPDATE task_instances SET " + SqliteRows.assignments(INSTANCE_UPDATE)
             + " WHERE " + SqliteRows.matches(INSTANCE_KEY) + " AND version = ?";
-    private static final String SQL_POOL_SIZE = "INSERT INTO pools (name, used, size) VALUES (?, 0, ?) "
-            + "ON CONFLICT (name) DO UPDATE SET size = excluded.size WHERE size IS NOT excluded.size";
-    private static final String SQL_POOL_ROW = "INSERT INTO pools (name, used, size) VALUES (?, 0, NULL) "
-            + "ON CONFLICT (name) DO NOTHING";
-    private static final String SQL_POOL_DELTA = "UPDATE pools SET used = used + ? WHERE name = ? "
-            + "AND used + ? BETWEEN 0 AND ?";
     private static final String SQL_INSERT_TIMER = "INSERT INTO timers (fire_at, run_id, task_id, map_index, "
             + "try_number, kind) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
     private static final String TIMER_KEY = "fire_at = ? AND run_id = ? AND task_id = ? AND map_index = ? "
@@ -86,10 +81,12 @@ public final class SqliteStateStore implements StateStore {
 
     private final SqliteFile file;
     private final SqliteReads reads;
+    private final SqlitePools pools;
 
     private SqliteStateStore(SqliteFile file) {
         this.file = file;
         this.reads = new SqliteReads(file);
+        this.pools = new SqlitePools(file);
     }
 
     /** {@code $SLUICE_HOME/sluice.db} when SLUICE_HOME is set, else {@code .sluice/sluice.db} (relative). */
@@ -336,23 +333,7 @@ public final class SqliteStateStore implements StateStore {
             }
         }
         for (Map.Entry<String, Integer> e : d.poolDeltas().entrySet()) {
-            String pool = e.getKey();
-            Integer size = ctx.poolSize(pool);
-            PreparedStatement row = ps(size != null ? SQL_POOL_SIZE : SQL_POOL_ROW);
-            row.setString(1, pool);
-            if (size != null) {
-                row.setInt(2, size);
-            }
-            row.executeUpdate();
-            PreparedStatement p = ps(SQL_POOL_DELTA);
-            p.setInt(1, e.getValue());
-            p.setString(2, pool);
-            p.setInt(3, e.getValue());
-            p.setLong(4, size == null ? Long.MAX_VALUE : size);
-            if (p.executeUpdate() != 1) {
-                throw new ConcurrentUpdateException("pool " + pool + " cannot take " + e.getValue()
-                        + " (size " + (size == null ? "unbounded" : size) + ")");
-            }
+            pools.apply(e.getKey(), e.getValue(), ctx.poolBound(e.getKey()));
         }
         for (BreakerState b : d.breakers()) {
             PreparedStatement p = ps(b.version() == 1
@@ -469,6 +450,21 @@ public final class SqliteStateStore implements StateStore {
     @Override
     public int poolUsed(String pool) {
         return reads.poolUsed(pool);
+    }
+
+    @Override
+    public List<Pool> pools() {
+        return pools.all();
+    }
+
+    @Override
+    public void setPool(String name, int size, String description) {
+        pools.set(name, size, description);
+    }
+
+    @Override
+    public PoolDeletion deletePool(String name) {
+        return pools.delete(name);
     }
 
     /** Runs {@code PRAGMA integrity_check}; "ok" when the file is sound. */

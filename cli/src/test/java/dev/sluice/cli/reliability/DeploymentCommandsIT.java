@@ -162,6 +162,27 @@ class DeploymentCommandsIT {
     }
 
     @Test
+    void poolsSetListAndDeleteTheDeploymentsPoolsInItsTable() {
+        DynamoDbStateStore store = DynamoDbStateStore.create(clients.dynamoDb(), table);
+        String pool = "api_" + suffix;
+        CliRunner.Result set = sluice(at("pools", "set", pool, "4", "--description", "partner limit"));
+        assertThat(set.exitCode()).as(set.err()).isZero();
+        assertThat(store.pools()).contains(new dev.sluice.engine.Pool(pool, 4, 0, null, "partner limit"));
+        CliRunner.Result list = sluice(at("pools", "list"));
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out()).containsPattern(pool + " +4 +0 +set by hand +partner limit");
+        CliRunner.Result bad = sluice(at("pools", "set", pool, "1.5"));
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("pool size must be a whole number, got '1.5'");
+        CliRunner.Result unknown = sluice(at("pools", "delete", pool + "x"));
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no pool " + pool + "x");
+        CliRunner.Result deleted = sluice(at("pools", "delete", pool));
+        assertThat(deleted.exitCode()).as(deleted.err()).isZero();
+        assertThat(store.pools()).noneMatch(p -> p.name().equals(pool));
+    }
+
+    @Test
     void remoteClearOfAnUnknownRunIsRefusedAndCountsAreChecked() {
         CliRunner.Result clear = sluice(at("tasks", "clear", "nightly.never", "a"));
         assertThat(clear.exitCode()).isEqualTo(2);

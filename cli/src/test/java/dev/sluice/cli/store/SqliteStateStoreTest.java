@@ -171,6 +171,26 @@ class SqliteStateStoreTest extends StateStoreContract {
     }
 
     @Test
+    void aPoolsTableWithoutTheSizeSourceGainsItAndForgetsTheLastWrittenSize() throws Exception {
+        Path p = dir.resolve("pools-before.db");
+        try (SqliteStateStore s = SqliteStateStore.open(p)) {
+            s.setPool("shared", 1, null);
+        }
+        // What the code before the size rule wrote: a size from whichever DAG wrote last, and slots in use.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + p); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE pools DROP COLUMN declared_by");
+            s.execute("ALTER TABLE pools DROP COLUMN description");
+            s.execute("UPDATE pools SET size = 3, used = 2");
+        }
+        try (SqliteStateStore s = SqliteStateStore.open(p)) {
+            assertThat(s.pools()).containsExactly(new dev.sluice.engine.Pool("shared", null, 2, null, null));
+            s.apply(new dev.sluice.engine.Decision(null, List.of(), List.of(), List.of(), List.of(),
+                    Map.of("shared", -3)));
+            assertThat(s.poolUsed("shared")).isZero();
+        }
+    }
+
+    @Test
     void aDirectoryIsRefused() {
         assertThatThrownBy(() -> SqliteStateStore.open(dir)).isInstanceOf(StoreException.class)
                 .hasMessageContaining("is a directory");

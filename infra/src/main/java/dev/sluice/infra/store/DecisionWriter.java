@@ -13,6 +13,7 @@ import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Dispatch;
+import dev.sluice.engine.PoolBound;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.Timer;
 import dev.sluice.engine.WriteContext;
@@ -155,6 +156,26 @@ final class DecisionWriter {
     }
 
     void apply(Decision d) {
+        try {
+            apply(d, Map.of());
+        } catch (ConcurrentUpdateException e) {
+            // Giving slots back never fails: a pool holding fewer than are given back is set to zero instead.
+            Map<String, Integer> shortPools = new HashMap<>();
+            d.poolDeltas().forEach((pool, delta) -> {
+                int used = delta < 0 ? store.poolUsed(pool) : 0;
+                if (delta < 0 && used < -delta) {
+                    shortPools.put(pool, used);
+                }
+            });
+            if (shortPools.isEmpty()) {
+                throw e;
+            }
+            apply(d, shortPools);
+        }
+    }
+
+    /** Writes {@code d}; a pool in {@code shortPools} (name -> slots seen in use) is released to zero from there. */
+    private void apply(Decision d, Map<String, Integer> shortPools) {
         if (d.isNoop() && d.timers().isEmpty() && d.poolDeltas().isEmpty()) {
             return;
         }
@@ -199,8 +220,10 @@ final class DecisionWriter {
             last.add(versioned("circuit breaker " + b.name(), Items.withHash(Items.breakerItem(b)), b.version()));
         }
         d.poolDeltas().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .filter(e -> e.getValue() != 0)
-                .forEach(e -> last.add(poolOp(e.getKey(), e.getValue(), ctx.poolSize(e.getKey()))));
+                .filter(e -> e.getValue() != 0 && !Integer.valueOf(0).equals(shortPools.get(e.getKey())))
+                .forEach(e -> last.add(e.getValue() < 0
+                        ? releaseOp(e.getKey(), e.getValue(), shortPools.get(e.getKey()))
+                        : takeOp(e.getKey(), e.getValue(), ctx.poolBound(e.getKey()))));
         if (d.run() != null) {
             Op counter = runningCounterOp(d.run(), ctx);
             if (counter != null) {
@@ -223,6 +246,9 @@ final class DecisionWriter {
             all.subList(0, creates.size()).clear();
         }
 
+        if (all.isEmpty()) {
+            return; // only slots given back to pools that hold none
+        }
         if (all.size() == 1) {
             single(what, all.get(0), false);
         } else if (all.size() <= MAX_ITEMS && bytes(all) <= MAX_BYTES) {
@@ -382,22 +408,55 @@ final class DecisionWriter {
         return new Op(what, key, item, null, strict, strict + " OR #h = :h", names, values, Items.size(item));
     }
 
-    /** Slots taken or given back, within zero and {@code size} (null: unbounded above). */
-    private static Op poolOp(String pool, int delta, Integer size) {
-        if (delta > 0 && size != null && delta > size) {
-            throw new ConcurrentUpdateException("pool " + pool + " cannot take " + delta + " (size " + size + ")");
+    /** Slots given back: the count goes down by {@code -delta}, or to zero from {@code seen} when it holds fewer. */
+    private static Op releaseOp(String pool, int delta, Integer seen) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        String update;
+        String condition;
+        if (seen == null) {
+            update = "SET #u = #u + :d";
+            condition = "#u >= :neg";
+            values.put(":d", n(delta));
+            values.put(":neg", n(-delta));
+        } else {
+            update = "SET #u = :zero";
+            condition = "#u = :seen";
+            values.put(":zero", n(0));
+            values.put(":seen", n(seen));
+        }
+        return new Op("pool " + pool, poolKey(pool), null, update, condition, null, Map.of("#u", "u"), values, 60);
+    }
+
+    /** Slots taken within {@code bound}, which the stored pool must still give (see {@link PoolBound}). */
+    private static Op takeOp(String pool, int delta, PoolBound bound) {
+        if (!bound.isUnbounded() && delta > bound.size()) {
+            throw new ConcurrentUpdateException("pool " + pool + " cannot take " + delta + " (size " + bound.size()
+                    + ")");
         }
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":zero", n(0), ":d", n(delta)));
-        String condition = null;
-        if (delta < 0) {
-            condition = "#u >= :neg";
-            values.put(":neg", n(-delta));
-        } else if (size != null) {
-            condition = "attribute_not_exists(#u) OR #u <= :lim";
-            values.put(":lim", n(size - delta));
+        Map<String, String> names = new HashMap<>(Map.of("#u", "u", "#s", "s"));
+        String update = "SET #u = if_not_exists(#u, :zero) + :d";
+        String fits = " AND (attribute_not_exists(#u) OR #u <= :lim)";
+        String condition;
+        if (bound.isUnbounded()) {
+            condition = "attribute_not_exists(#s)";
+        } else {
+            values.put(":s", n(bound.size()));
+            values.put(":lim", n(bound.size() - delta));
+            names.put("#by", "by");
+            if (bound.isSet()) {
+                condition = "#s = :s AND attribute_not_exists(#by)" + fits;
+            } else {
+                update += ", #s = :s, #by = :by";
+                values.put(":by", s(bound.declaredBy()));
+                condition = "(attribute_not_exists(#s) OR (attribute_exists(#by) AND (#s = :s OR #u = :zero)))" + fits;
+            }
         }
-        return new Op("pool " + pool, Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK), null,
-                "SET #u = if_not_exists(#u, :zero) + :d", condition, null, Map.of("#u", "u"), values, 60);
+        return new Op("pool " + pool, poolKey(pool), null, update, condition, null, names, values, 80);
+    }
+
+    private static Map<String, AttributeValue> poolKey(String pool) {
+        return Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK);
     }
 
     /**

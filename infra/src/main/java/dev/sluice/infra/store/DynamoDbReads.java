@@ -81,8 +81,8 @@ final class DynamoDbReads implements CachingRunView.Loads {
     }
 
     @Override
-    public int poolUsed(String pool) {
-        return store.poolUsed(pool);
+    public dev.sluice.engine.Pool pool(String name) {
+        return store.pool(name);
     }
 
     @Override

@@ -11,6 +11,7 @@ import static dev.sluice.infra.store.Items.s;
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
+import dev.sluice.engine.Pool;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.Timer;
@@ -75,6 +76,7 @@ public final class DynamoDbStateStore implements StateStore {
     final PayloadStore payloads;
     final Clock clock;
     final CapacityMeter meter = new CapacityMeter();
+    private final DynamoDbPools pools = new DynamoDbPools(this);
     private final DecisionWriter writer;
     private final DynamoDbReads reads = new DynamoDbReads(this);
 
@@ -464,9 +466,27 @@ public final class DynamoDbStateStore implements StateStore {
 
     @Override
     public int poolUsed(String pool) {
-        Map<String, AttributeValue> item = getItem("reading pool " + pool,
-                Items.key(TableLayout.POOL_PREFIX + pool, TableLayout.POOL_SK));
-        return item == null || item.get("u") == null ? 0 : Integer.parseInt(item.get("u").n());
+        return pools.pool(pool).used();
+    }
+
+    /** The pool as stored, or {@link Pool#absent}. */
+    Pool pool(String name) {
+        return pools.pool(name);
+    }
+
+    @Override
+    public List<Pool> pools() {
+        return pools.all();
+    }
+
+    @Override
+    public void setPool(String name, int size, String description) {
+        pools.set(name, size, description);
+    }
+
+    @Override
+    public PoolDeletion deletePool(String name) {
+        return pools.delete(name);
     }
 
     // ---------------------------------------------------------------- event dedupe, circuit breakers
