@@ -41,7 +41,7 @@ final class RunsCommand extends CliCommand {
 
         @Override
         protected int run() {
-            try (StateStore store = Workspace.current().openStore()) {
+            try (StateStore store = Workspace.current().openStoreForReading()) {
                 List<DagRun> runs = store.runs(dag, Math.max(1, limit));
                 if (json) {
                     ArrayNode arr = Json.MAPPER.createArrayNode();
@@ -83,7 +83,7 @@ final class RunsCommand extends CliCommand {
 
         @Override
         protected int run() {
-            try (StateStore store = Workspace.current().openStore()) {
+            try (StateStore store = Workspace.current().openStoreForReading()) {
                 DagRun run = find(store, runId);
                 Dag dag = run.dagVersion() == null ? null
                         : Workspace.pinnedDag(store, run.dagId(), run.dagVersion());

@@ -50,7 +50,7 @@ final class TasksCommand extends CliCommand {
             Workspace ws = Workspace.current();
             DagRun run;
             TaskInstance ti;
-            try (StateStore store = ws.openStore()) {
+            try (StateStore store = ws.openStoreForReading()) {
                 run = RunsCommand.find(store, runId);
                 Dag dag = Workspace.pinnedDag(store, run.dagId(), run.dagVersion());
                 if (!dag.hasTask(taskId)) {

@@ -65,9 +65,44 @@ public final class Workspace {
                     + (e.getMessage() == null ? "an I/O error" : e.getMessage()) + "); set "
                     + SqliteStateStore.HOME_ENV + " to a folder you can write");
         }
+        if (!Files.isWritable(home) || (Files.exists(dbFile()) && !Files.isWritable(dbFile()))) {
+            throw CliException.invalid("the Sluice home " + home.toAbsolutePath() + " cannot be written by this user;"
+                    + " set " + SqliteStateStore.HOME_ENV + " to a folder you can write (commands that only show"
+                    + " runs and logs still work here)");
+        }
         SqliteStateStore store;
         try {
             store = SqliteStateStore.open(dbFile(),
+                    SqliteStateStore.busyTimeout(System.getenv(SqliteStateStore.BUSY_TIMEOUT_ENV)));
+        } catch (StoreException e) {
+            throw new CliException(ExitCodes.INVALID, e.getMessage(), e);
+        }
+        refuseIfCorrupt(store);
+        return store;
+    }
+
+    /**
+     * The database for a command that only reads (lists and shows): as {@link #openStore()} when this user may
+     * write the Sluice home, else the existing database opened read-only, so a read-only home can still be looked
+     * at. A read-only home with no database is refused in one sentence.
+     */
+    public SqliteStateStore openStoreForReading() {
+        Path db = dbFile();
+        boolean writable = Files.isDirectory(home) ? Files.isWritable(home)
+                && (!Files.exists(db) || Files.isWritable(db)) : !Files.exists(home);
+        if (writable) {
+            return openStore();
+        }
+        if (Files.exists(home) && !Files.isDirectory(home)) {
+            return openStore(); // says that the home is a file
+        }
+        if (!Files.exists(db)) {
+            throw CliException.invalid("the Sluice home " + home.toAbsolutePath() + " holds no database and cannot"
+                    + " be written by this user; nothing has run there yet");
+        }
+        SqliteStateStore store;
+        try {
+            store = SqliteStateStore.openReadOnly(db,
                     SqliteStateStore.busyTimeout(System.getenv(SqliteStateStore.BUSY_TIMEOUT_ENV)));
         } catch (StoreException e) {
             throw new CliException(ExitCodes.INVALID, e.getMessage(), e);

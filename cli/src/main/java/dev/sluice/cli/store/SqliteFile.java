@@ -45,14 +45,88 @@ final class SqliteFile implements AutoCloseable {
     private final Path path;
     private final Duration busyTimeout;
     private final Connection conn;
+    private final boolean readOnly;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private boolean closed;
 
     private SqliteFile(Path path, Duration busyTimeout, Connection conn) {
+        this(path, busyTimeout, conn, false);
+    }
+
+    private SqliteFile(Path path, Duration busyTimeout, Connection conn, boolean readOnly) {
         this.path = path;
         this.busyTimeout = busyTimeout;
         this.conn = conn;
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * Opens an existing database for reading only, for commands that only show state when its folder cannot be
+     * written (no lock file, no WAL switch, no migration). With no write-ahead log beside it the file is opened as
+     * immutable (nobody can be writing it then: a writer keeps the log); with one, read-only through SQLite's
+     * shared memory file. Anything that would write fails.
+     */
+    static SqliteFile openReadOnly(Path dbFile, Duration busyTimeout) {
+        Path p = dbFile.toAbsolutePath().normalize();
+        checkFileBeforeOpening(p);
+        if (!Files.isRegularFile(p)) {
+            throw new StoreException("there is no Sluice database at " + p, false);
+        }
+        boolean wal = Files.exists(p.resolveSibling(p.getFileName() + "-wal"));
+        String uri = "jdbc:sqlite:" + p.toUri() + (wal ? "?mode=ro" : "?immutable=1");
+        Connection c;
+        try {
+            c = DriverManager.getConnection(uri);
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the Sluice database " + p + " for reading: " + e.getMessage(),
+                    false, e);
+        }
+        SqliteFile file = new SqliteFile(p, busyTimeout, c, true);
+        boolean ok = false;
+        try {
+            file.checkReadable();
+            ok = true;
+            return file;
+        } finally {
+            if (!ok) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // already failing
+                }
+            }
+        }
+    }
+
+    boolean readOnly() {
+        return readOnly;
+    }
+
+    /** What {@link #initialise} checks, writing nothing: ours, and a schema this Sluice reads as it is. */
+    private void checkReadable() {
+        try (Statement s = conn.createStatement()) {
+            s.execute("PRAGMA busy_timeout = " + Math.max(0, busyTimeout.toMillis()));
+            int appId;
+            int version;
+            try {
+                appId = queryInt(s, "PRAGMA application_id");
+                version = appId == SqliteSchema.APPLICATION_ID
+                        ? queryInt(s, "SELECT coalesce(max(version), 0) FROM schema_version") : 0;
+            } catch (SQLException e) {
+                throw refusal(e);
+            }
+            if (appId != SqliteSchema.APPLICATION_ID || version < 1) {
+                throw new StoreException(notSluiceMessage(path), false);
+            }
+            if (version != SqliteSchema.VERSION || !missingColumns(s).isEmpty()) {
+                throw new StoreException(path + " needs an upgrade to schema version " + SqliteSchema.VERSION
+                        + ", which takes a folder this user can write; run any sluice command there once as its"
+                        + " owner", false);
+            }
+        } catch (SQLException e) {
+            throw translate(e, "opening");
+        }
     }
 
     Path path() {

@@ -117,6 +117,11 @@ public final class SqliteStateStore implements StateStore {
         return new SqliteStateStore(SqliteFile.open(dbFile, busyTimeout));
     }
 
+    /** Opens an existing database to read only (its folder need not be writable); every write fails. */
+    public static SqliteStateStore openReadOnly(Path dbFile, Duration busyTimeout) {
+        return new SqliteStateStore(SqliteFile.openReadOnly(dbFile, busyTimeout));
+    }
+
     /**
      * The busy timeout that {@code value} (of {@link #BUSY_TIMEOUT_ENV}) names: a whole number of milliseconds, 0
      * or more; {@link #DEFAULT_BUSY_TIMEOUT} when null or blank.
