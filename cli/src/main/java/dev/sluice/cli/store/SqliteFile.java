@@ -82,16 +82,20 @@ final class SqliteFile implements AutoCloseable {
             throw new StoreException("cannot open the Sluice database " + p + " for reading: " + e.getMessage(),
                     false, e);
         }
-        SqliteFile file = new SqliteFile(p, busyTimeout, c, true);
+        return ready(new SqliteFile(p, busyTimeout, c, true), SqliteFile::checkReadable);
+    }
+
+    /** {@code file} once {@code check} passed on it; its connection is closed when the check fails. */
+    private static SqliteFile ready(SqliteFile file, java.util.function.Consumer<SqliteFile> check) {
         boolean ok = false;
         try {
-            file.checkReadable();
+            check.accept(file);
             ok = true;
             return file;
         } finally {
             if (!ok) {
                 try {
-                    c.close();
+                    file.conn.close();
                 } catch (SQLException ignored) {
                     // already failing
                 }
@@ -172,21 +176,7 @@ final class SqliteFile implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("cannot open the Sluice database " + p + ": " + e.getMessage(), false, e);
         }
-        SqliteFile file = new SqliteFile(p, busyTimeout, c);
-        boolean ok = false;
-        try {
-            file.initialise();
-            ok = true;
-            return file;
-        } finally {
-            if (!ok) {
-                try {
-                    c.close();
-                } catch (SQLException ignored) {
-                    // already failing
-                }
-            }
-        }
+        return ready(new SqliteFile(p, busyTimeout, c), SqliteFile::initialise);
     }
 
     private static String notSluiceMessage(Path p) {
