@@ -4,6 +4,7 @@ import dev.sluice.output.LineCapture;
 import dev.sluice.template.ShellCommand;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,14 @@ final class CommandRunner {
     private final boolean useSetsid;
     private final Duration killGrace;
 
+    /**
+     * What the try's shell runs first when it has its own process group: it waits for one line on stdin, which the
+     * runner writes once the group is on record ({@link TryProcesses}), then runs the script with stdin from
+     * /dev/null. So no code of the task runs before a resume could find and end it; a runner killed in between leaves
+     * a shell that reads end-of-file and exits without running anything.
+     */
+    static final String GATE = "read -r _ || exit 125; exec /bin/sh -c \"$1\" /bin/sh </dev/null";
+
     CommandRunner(boolean useSetsid, Duration killGrace) {
         this.useSetsid = useSetsid;
         this.killGrace = killGrace;
@@ -58,8 +67,13 @@ final class CommandRunner {
         if (useSetsid) {
             argv.add(ProcessTree.SETSID.toString());
         }
-        argv.addAll(List.of("/bin/sh", "-c", a.command()));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (useSetsid) {
+            argv.addAll(List.of("/bin/sh", "-c", GATE, "sluice-try", a.command()));
+        } else {
+            argv.addAll(List.of("/bin/sh", "-c", a.command()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(useSetsid ? ProcessBuilder.Redirect.PIPE
+                : ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(a.env());
         long started = System.nanoTime();
         Process process;
@@ -72,6 +86,13 @@ final class CommandRunner {
         ProcessTree tree = new ProcessTree(process, useSetsid);
         if (useSetsid) {
             TryProcesses.record(a.logFile(), process.pid());
+            try (OutputStream gate = process.getOutputStream()) {
+                gate.write('\n'); // on record: now the script may run
+            } catch (IOException e) {
+                log.note("cannot start the command: " + e.getMessage());
+                tree.kill(killGrace);
+                return new Outcome.Failed("cannot start the command: " + e.getMessage(), true);
+            }
         }
         String name = "sluice-" + a.label() + "-" + a.tryNumber();
         StreamPump out = StreamPump.stdout(process.getInputStream(), log, name + "-stdout");
