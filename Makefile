@@ -13,7 +13,7 @@ MVN        ?= mvn
 MVN_FLAGS  ?= -q -B
 JAR        := functions/target/sluice-functions.jar
 STAGED_JAR := target/sam/sluice-functions.jar
-MODULES    := statemachine examples infra functions
+MODULES    := api statemachine examples infra functions
 SOURCES    := pom.xml $(wildcard $(addsuffix /pom.xml,$(MODULES))) functions/lambda-jar.pro \
               $(shell find $(addsuffix /src/main,$(MODULES)) -type f 2>/dev/null)
 
