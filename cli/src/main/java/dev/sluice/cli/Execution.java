@@ -47,7 +47,10 @@ final class Execution {
                 throw CliException.invalid("--classpath entry " + p + " does not exist");
             }
         }
-        return new LocalRunner(store, dag, new LocalTaskExecutor(opts.classpath),
+        // A project made by `sluice init`: its sluice.yaml builds and adds the handler classes.
+        List<Path> classpath = new ArrayList<>(opts.classpath);
+        ProjectFile.current().ifPresent(project -> classpath.addAll(project.prepare(System.err)));
+        return new LocalRunner(store, dag, new LocalTaskExecutor(classpath),
                 new LocalRunner.Options(opts.parallelism, opts.noDelay, ws.logsDir()), listener);
     }
 

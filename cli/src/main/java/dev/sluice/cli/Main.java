@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
         description = "Airflow-style DAGs on AWS serverless parts, and on this machine.",
         footer = {"", "Exit codes: 0 ok (run succeeded), 1 run failed, 2 invalid input or usage."},
         subcommands = {
+            dev.sluice.cli.init.InitCommand.class,
             ValidateCommand.class,
             DagsCommand.class,
             RunCommand.class,
