@@ -17,7 +17,7 @@ cpfile="$(mktemp)"; trap 'rm -f "$cpfile"' EXIT
 # shellcheck disable=SC2086
 mvn -q -B ${MVN_FLAGS:-} -pl infra dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
 # This checkout's classes first: the classpath above names the installed statemachine jars.
-cp="infra/target/test-classes:infra/target/classes:statemachine/target/classes:statemachine/target/test-classes"
+cp="infra/target/test-classes:infra/target/classes:statemachine/target/classes:statemachine/target/test-classes:api/target/classes"
 cp="$cp:$(cat "$cpfile")"
 
 if [ -z "${AWS_ENDPOINT_URL:-}" ]; then
