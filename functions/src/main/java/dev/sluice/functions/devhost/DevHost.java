@@ -145,7 +145,8 @@ public final class DevHost implements AutoCloseable {
     public DevHost(Env.Config config, AwsClients clients, Options options, java.time.Clock clock) {
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName());
+                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName(),
+                config.timeMargin());
         this.functions = new Functions(devConfig, clients, clock,
                 JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
         this.sqs = clients.sqs();
@@ -162,7 +163,8 @@ public final class DevHost implements AutoCloseable {
         this.invoker = new InProcessInvoker(fns, body -> sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)),
                 Duration.ofMinutes(15), options.functionThreads());
         this.coordinator = functions.coordinator(options.dispatcherDecorator().apply(invoker), options.settings());
-        this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics());
+        this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics(),
+                devConfig.timeMargin());
     }
 
     private FunctionInvoker sdkInvoker(AwsClients clients) {
