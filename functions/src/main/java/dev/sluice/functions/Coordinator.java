@@ -154,24 +154,70 @@ public final class Coordinator {
      * (retries, reschedules, SLAs), and a nudge to running runs that wait on pools. Each item fails alone.
      */
     public void tick() {
+        tick(CoordinatorMessage.Tick.whole(), WorkBudget.unlimited());
+    }
+
+    /** A whole tick within {@code budget}; what the budget leaves undone continues in a {@code tick} message. */
+    public void tick(WorkBudget budget) {
+        tick(CoordinatorMessage.Tick.whole(), budget);
+    }
+
+    /**
+     * The tick's steps from {@code from} on, each unit (a DAG, a run it starts or nudges, a timer, an overdue try)
+     * started only while {@code budget} allows. When it runs short, the rest is sent to the coordinator queue as a
+     * {@link CoordinatorMessage.Tick} naming the step (and DAG) to go on from, and this returns. Every step reads
+     * again what is due, so the continuation does exactly what is left; repeating a unit is harmless.
+     */
+    public void tick(CoordinatorMessage.Tick from, WorkBudget budget) {
         Instant now = clock.instant();
-        for (DagRegistry.Current c : dags.current()) {
-            try {
-                scheduleDue(c, now);
-            } catch (RuntimeException e) {
-                log.error("tick_dag_failed", "dagId", c.dag().dagId(), "error", describe(e));
+        CoordinatorMessage.Tick rest = tickSteps(from, budget, now);
+        if (rest != null) {
+            log.info("tick_continued", "phase", rest.phase().name().toLowerCase(java.util.Locale.ROOT),
+                    "fromDagId", rest.fromDagId(), "units", budget.units(), "remainingMs", budget.remainingMillis(),
+                    "message", "the invocation's time ran short; the rest of the tick continues in a queue message");
+            queue.send(rest, Duration.ZERO);
+        }
+    }
+
+    /** Runs the steps; returns where to continue, or null when the tick is done. */
+    private CoordinatorMessage.Tick tickSteps(CoordinatorMessage.Tick from, WorkBudget budget, Instant now) {
+        if (from.phase() == CoordinatorMessage.TickPhase.DAGS) {
+            List<DagRegistry.Current> all = new java.util.ArrayList<>(dags.current());
+            all.sort(java.util.Comparator.comparing(c -> c.dag().dagId()));
+            for (DagRegistry.Current c : all) {
+                if (from.fromDagId() != null && c.dag().dagId().compareTo(from.fromDagId()) < 0) {
+                    continue; // done by the tick this continues
+                }
+                boolean finished;
+                try {
+                    finished = scheduleDue(c, now, budget);
+                } catch (RuntimeException e) {
+                    log.error("tick_dag_failed", "dagId", c.dag().dagId(), "error", describe(e));
+                    finished = true;
+                }
+                if (!finished) {
+                    return new CoordinatorMessage.Tick(CoordinatorMessage.TickPhase.DAGS, c.dag().dagId());
+                }
             }
         }
-        for (Timer t : store.dueTimers(now, settings.tickTimerLimit())) {
-            try {
-                fireStoredTimer(t);
-            } catch (RuntimeException e) {
-                log.error("timer_failed", "runId", t.runId(), "taskId", t.task().taskId(), "error", describe(e));
+        if (from.phase() != CoordinatorMessage.TickPhase.OVERDUE) {
+            for (Timer t : store.dueTimers(now, settings.tickTimerLimit())) {
+                if (!budget.next()) {
+                    return new CoordinatorMessage.Tick(CoordinatorMessage.TickPhase.TIMERS, null);
+                }
+                try {
+                    fireStoredTimer(t);
+                } catch (RuntimeException e) {
+                    log.error("timer_failed", "runId", t.runId(), "taskId", t.task().taskId(), "error", describe(e));
+                }
             }
         }
         if (overdue != null) {
             // The task runtime reports its own timeouts; the grace lets it, and catches only runtimes that died.
             for (TaskInstance ti : overdue.overdue(now.minus(settings.grace()), settings.tickTimerLimit())) {
+                if (!budget.next()) {
+                    return new CoordinatorMessage.Tick(CoordinatorMessage.TickPhase.OVERDUE, null);
+                }
                 try {
                     timeOut(ti);
                 } catch (RuntimeException e) {
@@ -179,6 +225,7 @@ public final class Coordinator {
                 }
             }
         }
+        return null;
     }
 
     private void timeOut(TaskInstance ti) {
@@ -232,7 +279,17 @@ public final class Coordinator {
      *               {@link CoordinatorMessage.Trigger} without a run id, stable across redeliveries
      */
     public void handle(CoordinatorMessage m, Instant sentAt) {
-        if (m instanceof CoordinatorMessage.Completion c) {
+        handle(m, sentAt, WorkBudget.unlimited());
+    }
+
+    /**
+     * Handles one queue message; a {@link CoordinatorMessage.Tick} works within {@code budget} (its own first unit
+     * always starts) and continues in a further message when that runs short.
+     */
+    public void handle(CoordinatorMessage m, Instant sentAt, WorkBudget budget) {
+        if (m instanceof CoordinatorMessage.Tick t) {
+            tick(t, budget.nested());
+        } else if (m instanceof CoordinatorMessage.Completion c) {
             TaskRef r = c.task();
             onTaskEvent(r, toEvent(r, c.result()));
         } else if (m instanceof CoordinatorMessage.InvokeFailed f) {
@@ -267,7 +324,14 @@ public final class Coordinator {
 
     // ------------------------------------------------------------------ the steps
 
-    private void scheduleDue(DagRegistry.Current c, Instant now) {
+    /**
+     * One DAG's step of the tick; each unit starts only while the budget allows. Returns false when it stopped
+     * early: doing the DAG again finds what is left (due intervals after the latest run, runs still queued).
+     */
+    private boolean scheduleDue(DagRegistry.Current c, Instant now, WorkBudget budget) {
+        if (!budget.next()) {
+            return false;
+        }
         Dag dag = c.dag();
         List<DagRun> queued = store.runs(dag.dagId(), RunState.QUEUED, settings.tickRunLimit());
         List<DagRun> running = store.runs(dag.dagId(), RunState.RUNNING, settings.tickRunLimit());
@@ -276,6 +340,9 @@ public final class Coordinator {
             if (room > 0) {
                 Instant last = store.latestLogicalDate(dag.dagId(), dag.dagId() + ".scheduled__").orElse(null);
                 for (DataInterval i : Schedule.due(dag, last, now, Math.min(room, settings.tickRunLimit()))) {
+                    if (!budget.next()) {
+                        return false;
+                    }
                     requestRun(c, new Event.RunRequested(RunIds.scheduled(dag.dagId(), i.start()),
                             RunType.SCHEDULED, i.start(), i.start(), i.end(), null, c.version()));
                 }
@@ -283,13 +350,20 @@ public final class Coordinator {
         }
         // Queued runs start when max_active_runs allows; running runs that wait on a pool get a chance at it.
         for (DagRun r : queued) {
+            if (!budget.next()) {
+                return false;
+            }
             decideAndAct(dags.pinned(r.dagId(), r.dagVersion()), r.dagVersion(), r.runId(), new Event.Tick());
         }
         if (!dag.pools().isEmpty()) {
             for (DagRun r : running) {
+                if (!budget.next()) {
+                    return false;
+                }
                 decideAndAct(dags.pinned(r.dagId(), r.dagVersion()), r.dagVersion(), r.runId(), new Event.Tick());
             }
         }
+        return true;
     }
 
     private void requestRun(DagRegistry.Current c, Event.RunRequested request) {

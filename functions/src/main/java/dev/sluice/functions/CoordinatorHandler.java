@@ -34,13 +34,22 @@ public final class CoordinatorHandler implements RequestStreamHandler {
 
     /** Lambda's constructor: the services come from the environment, built once per container. */
     public CoordinatorHandler() {
-        this(Holder.COORDINATOR, Functions.fromEnvironment().log(), Functions.fromEnvironment().metrics());
+        this(Holder.COORDINATOR, Functions.fromEnvironment().log(), Functions.fromEnvironment().metrics(),
+                Functions.fromEnvironment().config().timeMargin());
     }
 
     public CoordinatorHandler(Coordinator coordinator, JsonLog log, Metrics metrics) {
-        this.tick = new TickHandler(coordinator);
+        this(coordinator, log, metrics, Env.DEFAULT_TIME_MARGIN);
+    }
+
+    /**
+     * @param timeMargin the time an invocation keeps in hand ({@value Env#TIME_MARGIN_MS}): the tick and a batch
+     *                   start no unit of work with less left, and continue the rest
+     */
+    public CoordinatorHandler(Coordinator coordinator, JsonLog log, Metrics metrics, java.time.Duration timeMargin) {
+        this.tick = new TickHandler(coordinator, timeMargin);
         this.s3 = new S3EventHandler(coordinator);
-        this.queue = new QueueHandler(coordinator, log, metrics);
+        this.queue = new QueueHandler(coordinator, log, metrics, timeMargin);
         this.log = log;
     }
 

@@ -24,9 +24,16 @@ public final class Env {
     public static final String TASK_CLASS = "SLUICE_TASK_CLASS";
     /** The CloudFormation stack, named in alerts so that their CLI commands can be pasted as they are. */
     public static final String STACK_NAME = "SLUICE_STACK_NAME";
+    /**
+     * The coordinator's safety margin in milliseconds: the tick and an SQS batch start no unit of work with less of
+     * the invocation's time left, and continue the rest (a {@code tick} message, batch item failures).
+     */
+    public static final String TIME_MARGIN_MS = "SLUICE_TIME_MARGIN_MS";
 
     public static final String DEFAULT_DAGS_PREFIX = "dags/";
     public static final int DEFAULT_PAYLOAD_THRESHOLD_BYTES = 65_536;
+    /** A sixth of the coordinator's 60 s timeout: room for the slowest unit (a decision deciding again, its sends). */
+    public static final java.time.Duration DEFAULT_TIME_MARGIN = java.time.Duration.ofSeconds(10);
 
     private Env() {
     }
@@ -36,11 +43,23 @@ public final class Env {
      * @param taskClass        the Task class a task function hosts, or null to host the class each invocation names
      * @param alertTopicArn    the SNS topic of alerts (failed runs, missed SLAs), or null for no alerts
      * @param stackName        the deployment's stack name, or null
+     * @param timeMargin       the coordinator's safety margin ({@link #TIME_MARGIN_MS}); null for the default
      */
     public record Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                          String alertTopicArn, String commandRunnerFunction, Map<String, String> handlerFunctions,
-                         String stage, String taskClass, String stackName) {
+                         String stage, String taskClass, String stackName, java.time.Duration timeMargin) {
+        public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
+                      String alertTopicArn, String commandRunnerFunction, Map<String, String> handlerFunctions,
+                      String stage, String taskClass, String stackName) {
+            this(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn, commandRunnerFunction,
+                    handlerFunctions, stage, taskClass, stackName, null);
+        }
+
         public Config {
+            timeMargin = timeMargin == null ? DEFAULT_TIME_MARGIN : timeMargin;
+            if (timeMargin.isNegative()) {
+                throw new IllegalArgumentException(TIME_MARGIN_MS + " must not be negative, got " + timeMargin);
+            }
             dagsPrefix = dagsPrefix == null || dagsPrefix.isBlank() ? DEFAULT_DAGS_PREFIX : dagsPrefix;
             if (payloadThresholdBytes < 1024) {
                 throw new IllegalArgumentException(PAYLOAD_THRESHOLD_BYTES + " must be at least 1024, got "
@@ -51,17 +70,17 @@ public final class Env {
 
         public Config withQueueUrl(String url) {
             return new Config(table, bucket, url, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName);
+                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName, timeMargin);
         }
 
         public Config withTaskClass(String cls) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctions, stage, cls, stackName);
+                    commandRunnerFunction, handlerFunctions, stage, cls, stackName, timeMargin);
         }
 
         public Config withAlertTopicArn(String arn) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, arn,
-                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName);
+                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName, timeMargin);
         }
 
         /** Checks that the settings a component needs are present; names the missing variable. */
@@ -102,7 +121,23 @@ public final class Env {
                 blankToNull(lookup.apply(QUEUE_URL)), lookup.apply(DAGS_PREFIX), bytes,
                 blankToNull(lookup.apply(ALERT_TOPIC_ARN)), blankToNull(lookup.apply(COMMAND_RUNNER_FUNCTION)),
                 handlerFunctions(lookup.apply(HANDLER_FUNCTIONS)), blankToNull(lookup.apply(STAGE)),
-                blankToNull(lookup.apply(TASK_CLASS)), blankToNull(lookup.apply(STACK_NAME)));
+                blankToNull(lookup.apply(TASK_CLASS)), blankToNull(lookup.apply(STACK_NAME)),
+                timeMargin(lookup.apply(TIME_MARGIN_MS)));
+    }
+
+    static java.time.Duration timeMargin(String ms) {
+        if (ms == null || ms.isBlank()) {
+            return DEFAULT_TIME_MARGIN;
+        }
+        try {
+            long v = Long.parseLong(ms.strip());
+            if (v < 0) {
+                throw new IllegalStateException(TIME_MARGIN_MS + " must not be negative, got " + ms);
+            }
+            return java.time.Duration.ofMillis(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(TIME_MARGIN_MS + " is not a number of milliseconds: " + ms);
+        }
     }
 
     static Map<String, String> handlerFunctions(String json) {

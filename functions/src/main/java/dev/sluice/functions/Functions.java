@@ -53,6 +53,15 @@ public final class Functions {
     /** @param storeDecorator wraps the DynamoDB store (tests serialize writes on emulators without isolation) */
     public Functions(Env.Config config, AwsClients clients, Clock clock, JsonLog log, Metrics metrics,
                      UnaryOperator<StateStore> storeDecorator) {
+        this(config, clients, clock, log, metrics, storeDecorator, () -> null);
+    }
+
+    /**
+     * @param traceHeader the trace header the coordinator queue's messages carry ({@code sluice dev}: the hosted
+     *                    invocation's lineage); on Lambda null, the SDK sends the runtime's
+     */
+    public Functions(Env.Config config, AwsClients clients, Clock clock, JsonLog log, Metrics metrics,
+                     UnaryOperator<StateStore> storeDecorator, java.util.function.Supplier<String> traceHeader) {
         config.require(Env.TABLE, Env.BUCKET, Env.QUEUE_URL);
         this.config = config;
         this.clients = clients;
@@ -62,7 +71,7 @@ public final class Functions {
         this.payloads = new PayloadStore(clients.s3(), config.bucket(), config.payloadThresholdBytes());
         this.dynamo = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock);
         this.store = storeDecorator.apply(dynamo);
-        this.queue = new SqsCoordinatorQueue(clients.sqs(), config.queueUrl());
+        this.queue = new SqsCoordinatorQueue(clients.sqs(), config.queueUrl(), traceHeader);
         this.dags = new DagRegistry(store, new S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix()), clock,
                 DAG_REFRESH, log);
     }

@@ -9,6 +9,7 @@ import dev.sluice.functions.message.MalformedMessageException;
 import dev.sluice.functions.message.Messages;
 import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.functions.obs.Metrics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,16 +19,27 @@ import java.util.List;
  * fails, is logged with the reason and reported in the partial batch response, so SQS delivers it again (and to
  * the DLQ after maxReceiveCount) while its neighbours are done. A malformed message is rejected before anything
  * is written.
+ *
+ * <p>A message starts only while more than the margin of the invocation's time is left ({@link WorkBudget}); the
+ * messages not started are reported as batch item failures too, so SQS delivers exactly those again (after the
+ * visibility timeout) and deletes the ones that were done. A message is one unit: it finishes once started.
  */
 public final class QueueHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     private final Coordinator coordinator;
     private final JsonLog log;
     private final Metrics metrics;
+    private final Duration margin;
 
     public QueueHandler(Coordinator coordinator, JsonLog log, Metrics metrics) {
+        this(coordinator, log, metrics, Env.DEFAULT_TIME_MARGIN);
+    }
+
+    /** @param margin the time an invocation keeps in hand: no message starts with less left */
+    public QueueHandler(Coordinator coordinator, JsonLog log, Metrics metrics, Duration margin) {
         this.coordinator = coordinator;
         this.log = log;
         this.metrics = metrics;
+        this.margin = margin;
     }
 
     @Override
@@ -35,7 +47,17 @@ public final class QueueHandler implements RequestHandler<SQSEvent, SQSBatchResp
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         JsonLog l = log.with("awsRequestId", context == null ? null : context.getAwsRequestId());
         List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
-        for (SQSEvent.SQSMessage m : records) {
+        WorkBudget budget = WorkBudget.of(context, margin);
+        for (int i = 0; i < records.size(); i++) {
+            SQSEvent.SQSMessage m = records.get(i);
+            if (!budget.next()) {
+                List<SQSEvent.SQSMessage> rest = records.subList(i, records.size());
+                rest.forEach(r -> failures.add(new SQSBatchResponse.BatchItemFailure(r.getMessageId())));
+                l.info("batch_stopped_early", "done", i, "returned", rest.size(), "remainingMs",
+                        budget.remainingMillis(), "message", "the invocation's time ran short; the messages not "
+                                + "started are returned to the queue as batch item failures");
+                break;
+            }
             JsonLog ml = l.with("messageId", m.getMessageId());
             CoordinatorMessage msg;
             try {
@@ -48,7 +70,7 @@ public final class QueueHandler implements RequestHandler<SQSEvent, SQSBatchResp
                 continue;
             }
             try {
-                coordinator.handle(msg, sentAt(m));
+                coordinator.handle(msg, sentAt(m), budget);
             } catch (RuntimeException e) {
                 ml.error("message_failed", "type", msg.getClass().getSimpleName(), "error", Coordinator.describe(e),
                         "errorType", e.getClass().getName(), "receiveCount", attribute(m, "ApproximateReceiveCount"));

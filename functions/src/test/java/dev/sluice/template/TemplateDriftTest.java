@@ -50,7 +50,8 @@ class TemplateDriftTest {
             Env.COMMAND_RUNNER_FUNCTION, COORDINATOR_HANDLER,
             Env.HANDLER_FUNCTIONS, COORDINATOR_HANDLER,
             Env.ALERT_TOPIC_ARN, COORDINATOR_HANDLER,
-            Env.STACK_NAME, COORDINATOR_HANDLER);
+            Env.STACK_NAME, COORDINATOR_HANDLER,
+            Env.TIME_MARGIN_MS, COORDINATOR_HANDLER);
 
     // ------------------------------------------------------------------ table
 

@@ -8,6 +8,7 @@ import dev.sluice.engine.TaskInstance;
 import dev.sluice.functions.Env;
 import dev.sluice.functions.devhost.DevHost;
 import dev.sluice.functions.devhost.DevResources;
+import dev.sluice.functions.devhost.RecursiveLoop;
 import dev.sluice.infra.AwsClients;
 import dev.sluice.infra.store.DynamoDbStateStore;
 import dev.sluice.spec.DiskDagLoader;
@@ -49,6 +50,15 @@ public final class DevCommand extends CliCommand {
     @Option(names = "--pollers", paramLabel = "N", description = "Concurrent queue pollers (default 1).")
     int pollers = 1;
 
+    @Option(names = "--template", paramLabel = "FILE", description = {
+            "The SAM template whose functions' RecursiveLoop settings apply (default ./template.yaml if present).",
+            "Like Lambda, a hosted function's 17th invocation in one chain is stopped unless it is Allow."})
+    Path template;
+
+    @Option(names = "--recursive-loop", paramLabel = "Allow|Terminate", defaultValue = "${env:SLUICE_DEV_RECURSIVE_LOOP}",
+            description = "RecursiveLoop for every hosted function, instead of the template's (env SLUICE_DEV_RECURSIVE_LOOP).")
+    String recursiveLoop;
+
     @Override
     protected int run() throws Exception {
         AwsClients clients = where.clients();
@@ -69,8 +79,9 @@ public final class DevCommand extends CliCommand {
             upload(clients, config, dags);
         }
         Duration tick = Durations.parse(tickInterval);
+        RecursiveLoop loops = recursiveLoop();
         DevHost host = new DevHost(config, clients, DevHost.Options.defaults().withTickInterval(tick)
-                .withPollers(pollers));
+                .withPollers(pollers).withRecursiveLoop(loops));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             host.close();
@@ -80,11 +91,40 @@ public final class DevCommand extends CliCommand {
         out().println("sluice dev: table " + config.table() + ", bucket " + config.bucket() + ", queue " + queueUrl
                 + (where.endpoint() == null ? "" : ", endpoint " + where.endpoint())
                 + (tick.isZero() ? "; no ticks ('sluice dev tick' sends one)" : "; ticking every " + tickInterval)
-                + "; Ctrl-C to stop");
+                + "; recursive loops allowed for " + (loops.allowed().isEmpty() ? "no function"
+                : String.join(", ", new java.util.TreeSet<>(loops.allowed()))) + "; Ctrl-C to stop");
         out().flush();
         host.start();
         stopped.await();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Which hosted functions may run past 16 invocations in one chain: --recursive-loop for all of them, else the
+     * RecursiveLoop settings of --template (or ./template.yaml), else those the shipped template.yaml sets.
+     */
+    RecursiveLoop recursiveLoop() {
+        if (recursiveLoop != null && !recursiveLoop.isBlank()) {
+            return switch (recursiveLoop.strip()) {
+                case "Allow" -> RecursiveLoop.allowAll();
+                case "Terminate" -> RecursiveLoop.terminate();
+                default -> throw CliException.invalid("--recursive-loop must be Allow or Terminate, got '"
+                        + recursiveLoop + "'");
+            };
+        }
+        Path file = template != null ? template : Path.of("template.yaml");
+        if (!Files.isRegularFile(file)) {
+            if (template != null) {
+                throw CliException.invalid("--template " + template + " is not a file");
+            }
+            return RecursiveLoop.shipped();
+        }
+        try {
+            return RecursiveLoop.fromTemplate(new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(file.toFile()));
+        } catch (IOException e) {
+            throw CliException.invalid("cannot read the template " + file + ": " + e.getMessage());
+        }
     }
 
     /** Uploads the DAG files directly in {@code dir}, and the files each includes, under the DAGs' prefix. */

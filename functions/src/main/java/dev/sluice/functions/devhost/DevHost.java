@@ -60,20 +60,30 @@ public final class DevHost implements AutoCloseable {
     public static final String TASK_FUNCTION = "sluice-dev-task-function";
     public static final String COMMAND_RUNNER = "sluice-dev-command-runner";
     public static final String TICK_EVENT = "{\"source\":\"sluice.tick\"}";
+    /** The hosted coordinator's function name (its Lambda context, its lineage). */
+    public static final String COORDINATOR = "sluice-dev-coordinator";
 
     /**
      * @param dispatcherDecorator wraps the in-process dispatcher (tests count dispatches with it)
      */
     public record Options(Duration tickInterval, int pollers, int functionThreads, int waitSeconds,
                           Coordinator.Settings settings, UnaryOperator<Dispatcher> dispatcherDecorator,
-                          UnaryOperator<StateStore> storeDecorator, Map<String, RequestStreamHandler> lambdas) {
+                          UnaryOperator<StateStore> storeDecorator, Map<String, RequestStreamHandler> lambdas,
+                          RecursiveLoop recursiveLoop) {
         public Options {
             lambdas = Map.copyOf(lambdas == null ? Map.of() : lambdas);
+            recursiveLoop = recursiveLoop == null ? RecursiveLoop.shipped() : recursiveLoop;
+        }
+
+        /** Which hosted functions may run past 16 invocations in one chain (template.yaml's RecursiveLoop). */
+        public Options withRecursiveLoop(RecursiveLoop r) {
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
+                    storeDecorator, lambdas, r);
         }
 
         public static Options defaults() {
             return new Options(Duration.ofMinutes(1), 1, 16, 5, Coordinator.Settings.defaults(),
-                    UnaryOperator.identity(), UnaryOperator.identity(), Map.of());
+                    UnaryOperator.identity(), UnaryOperator.identity(), Map.of(), RecursiveLoop.shipped());
         }
 
         /**
@@ -84,37 +94,37 @@ public final class DevHost implements AutoCloseable {
             Map<String, RequestStreamHandler> m = new java.util.HashMap<>(lambdas);
             m.put(name, handler);
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
-                    storeDecorator, m);
+                    storeDecorator, m, recursiveLoop);
         }
 
         public Options withStore(UnaryOperator<StateStore> s) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, s,
-                    lambdas);
+                    lambdas, recursiveLoop);
         }
 
         public Options withTickInterval(Duration d) {
             return new Options(d, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, recursiveLoop);
         }
 
         public Options withPollers(int n) {
             return new Options(tickInterval, n, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, recursiveLoop);
         }
 
         public Options withWaitSeconds(int s) {
             return new Options(tickInterval, pollers, functionThreads, s, settings, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, recursiveLoop);
         }
 
         public Options withSettings(Coordinator.Settings s) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, s, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, recursiveLoop);
         }
 
         public Options withDispatcher(UnaryOperator<Dispatcher> d) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, d, storeDecorator,
-                    lambdas);
+                    lambdas, recursiveLoop);
         }
     }
 
@@ -130,6 +140,8 @@ public final class DevHost implements AutoCloseable {
     private final Coordinator coordinator;
     private final CoordinatorHandler handler;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger recursionStops = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInvocations = new java.util.concurrent.atomic.AtomicInteger();
     private final List<Thread> pollers = new ArrayList<>();
     private ScheduledExecutorService ticker;
 
@@ -145,9 +157,10 @@ public final class DevHost implements AutoCloseable {
     public DevHost(Env.Config config, AwsClients clients, Options options, java.time.Clock clock) {
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName());
+                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName(),
+                config.timeMargin());
         this.functions = new Functions(devConfig, clients, clock,
-                JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
+                JsonLog.stdout(), Metrics.stdout(), options.storeDecorator(), Lineage::currentHeader);
         this.sqs = clients.sqs();
         this.queueUrl = devConfig.queueUrl();
         this.region = clients.region().id();
@@ -159,10 +172,11 @@ public final class DevHost implements AutoCloseable {
         Map<String, RequestStreamHandler> fns = Map.of(
                 TASK_FUNCTION, new TaskFunctionHandler(runtime, null),
                 COMMAND_RUNNER, new CommandRunnerHandler(runtime, () -> lambdaTasks));
-        this.invoker = new InProcessInvoker(fns, body -> sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)),
-                Duration.ofMinutes(15), options.functionThreads());
+        this.invoker = new InProcessInvoker(fns, this::sendWithTrace, Duration.ofMinutes(15),
+                options.functionThreads(), (fn, chain) -> admit(fn, chain, null));
         this.coordinator = functions.coordinator(options.dispatcherDecorator().apply(invoker), options.settings());
-        this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics());
+        this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics(),
+                devConfig.timeMargin());
     }
 
     private FunctionInvoker sdkInvoker(AwsClients clients) {
@@ -218,30 +232,64 @@ public final class DevHost implements AutoCloseable {
         invoke(TICK_EVENT);
     }
 
-    /** Delivers an event (an S3 Object Created event, a tick) to the coordinator handler; returns its response. */
+    /**
+     * Delivers an event (an S3 Object Created event, a tick) to the coordinator handler as the first invocation of
+     * a new chain; returns its response.
+     */
     public String invoke(String eventJson) {
+        return invoke(eventJson, Lineage.start().plus(COORDINATOR),
+                new DevContext(COORDINATOR, COORDINATOR_TIMEOUT_MILLIS));
+    }
+
+    /** Delivers an event with the given Lambda context (a test bounds the remaining time with it). */
+    public String invoke(String eventJson, com.amazonaws.services.lambda.runtime.Context context) {
+        return invoke(eventJson, Lineage.start().plus(COORDINATOR), context);
+    }
+
+    /** template.yaml's CoordinatorFunction Timeout. */
+    static final long COORDINATOR_TIMEOUT_MILLIS = 60_000;
+
+    private String invoke(String eventJson, Lineage chain, com.amazonaws.services.lambda.runtime.Context context) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            handler.handleRequest(new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out,
-                    new DevContext("sluice-dev-coordinator", 60_000));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Lineage.within(chain, () -> {
+            try {
+                handler.handleRequest(new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out,
+                        context);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
         return out.toString(StandardCharsets.UTF_8);
     }
 
     /**
      * One receive of up to 10 messages, handled as one Lambda SQS batch; returns how many were received.
-     * Handled messages are deleted; failed ones stay for redelivery.
+     * Handled messages are deleted; failed ones stay for redelivery. A message whose chain ({@link Lineage}, its
+     * {@code AWSTraceHeader}) has invoked the coordinator {@value RecursiveLoop#MAX_INVOCATIONS} times already is
+     * stopped as Lambda stops it, unless the coordinator may loop ({@link Options#recursiveLoop()}): it goes to the
+     * queue's dead-letter queue (or is dropped without one) and is not handled.
      */
     public int pollOnce(int waitSeconds) {
-        List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)
+        List<Message> received = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10)
                 .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
                 .messageAttributeNames("All")).messages();
-        if (messages.isEmpty()) {
+        if (received.isEmpty()) {
             return 0;
         }
-        String response = invoke(sqsEvent(messages));
+        List<Message> messages = new ArrayList<>();
+        Lineage chain = null;
+        for (Message m : received) {
+            Lineage next = Lineage.parse(m.attributes().get(MessageSystemAttributeName.AWS_TRACE_HEADER))
+                    .plus(COORDINATOR);
+            if (admit(COORDINATOR, next, m)) {
+                messages.add(m);
+                chain = chain == null ? next : chain.merge(next);
+            }
+        }
+        if (messages.isEmpty()) {
+            return received.size();
+        }
+        String response = invoke(sqsEvent(messages), chain, new DevContext(COORDINATOR, COORDINATOR_TIMEOUT_MILLIS));
         Set<String> failed = new HashSet<>();
         JsonNode r = Json.read(response);
         for (JsonNode f : r.path("batchItemFailures")) {
@@ -257,7 +305,67 @@ public final class DevHost implements AutoCloseable {
         if (!done.isEmpty()) {
             sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(done));
         }
-        return messages.size();
+        return received.size();
+    }
+
+    /**
+     * Lambda's recursive loop detection: true when {@code function} may run as this invocation of its chain. When
+     * not, says so on one line and, for a queue message, moves it to the dead-letter queue (or drops it).
+     */
+    private boolean admit(String function, Lineage chain, Message message) {
+        int n = chain.count(function);
+        if (n <= RecursiveLoop.MAX_INVOCATIONS || options.recursiveLoop().allows(function)) {
+            maxInvocations.accumulateAndGet(n, Math::max);
+            return true;
+        }
+        recursionStops.incrementAndGet();
+        String where = null;
+        if (message != null) {
+            where = deadLetter(message);
+            sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+        }
+        functions.log().error("recursive_loop_stopped", "function", function, "invocation", n,
+                "messageId", message == null ? null : message.messageId(),
+                "sentTo", message == null ? "the OnFailure destination" : where == null ? "nowhere (dropped)" : where,
+                "message", "Lambda would stop this invocation: it would be " + function + "'s invocation " + n
+                        + " in one chain, more than " + RecursiveLoop.MAX_INVOCATIONS + ", and the function's "
+                        + "RecursiveLoop is not Allow (template.yaml; sluice dev --template / --recursive-loop)");
+        return false;
+    }
+
+    /** Sends a stopped message to the queue's dead-letter queue; returns its URL, or null without one. */
+    private String deadLetter(Message m) {
+        String policy = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.REDRIVE_POLICY)).attributes().get(QueueAttributeName.REDRIVE_POLICY);
+        if (policy == null || policy.isBlank()) {
+            return null;
+        }
+        String arn = Json.read(policy).path("deadLetterTargetArn").asText();
+        String name = arn.substring(arn.lastIndexOf(':') + 1);
+        String dlq = sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+        sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(m.body()));
+        return dlq;
+    }
+
+    /** A raw message (an OnFailure destination record) to the coordinator queue, in the sender's chain. */
+    private void sendWithTrace(String body) {
+        String trace = Lineage.currentHeader();
+        sqs.sendMessage(b -> {
+            b.queueUrl(queueUrl).messageBody(body);
+            if (trace != null) {
+                b.messageSystemAttributes(dev.sluice.functions.dispatch.SqsCoordinatorQueue.traceAttribute(trace));
+            }
+        });
+    }
+
+    /** Invocations Lambda's recursive loop detection would have stopped (and this host stopped, or let run). */
+    public int recursionStops() {
+        return recursionStops.get();
+    }
+
+    /** The most invocations of one hosted function in one chain seen so far. */
+    public int maxChainInvocations() {
+        return maxInvocations.get();
     }
 
     /** The SQS event JSON the Lambda event source would pass for these messages. */

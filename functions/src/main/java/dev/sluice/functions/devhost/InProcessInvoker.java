@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +24,10 @@ import java.util.function.Consumer;
  * payload Lambda would pass, and a handler that throws produces the same OnFailure destination record Lambda sends
  * (condition RetriesExhausted, the payload as requestPayload, the error as responsePayload) through
  * {@code onFailure}, which {@code sluice dev} points at the coordinator queue.
+ *
+ * <p>The invocation joins the caller's chain ({@link Lineage}): what it sends carries the lineage with this
+ * function counted once more, and {@code admit} may stop it first, as Lambda's recursive loop detection does; a
+ * stopped invocation goes to the OnFailure destination.
  */
 public final class InProcessInvoker implements Dispatcher, AutoCloseable {
     private final Map<String, RequestStreamHandler> functions;
@@ -30,9 +35,17 @@ public final class InProcessInvoker implements Dispatcher, AutoCloseable {
     private final Duration functionTimeout;
     private final ExecutorService workers;
     private final AtomicInteger running = new AtomicInteger();
+    private final BiPredicate<String, Lineage> admit;
 
     public InProcessInvoker(Map<String, RequestStreamHandler> functions, Consumer<String> onFailure,
                             Duration functionTimeout, int threads) {
+        this(functions, onFailure, functionTimeout, threads, (f, l) -> true);
+    }
+
+    /** @param admit whether a function may run as this invocation of its chain (false: Lambda stops it) */
+    public InProcessInvoker(Map<String, RequestStreamHandler> functions, Consumer<String> onFailure,
+                            Duration functionTimeout, int threads, BiPredicate<String, Lineage> admit) {
+        this.admit = admit;
         this.functions = Map.copyOf(functions);
         this.onFailure = onFailure;
         this.functionTimeout = functionTimeout;
@@ -51,9 +64,17 @@ public final class InProcessInvoker implements Dispatcher, AutoCloseable {
             throw new DispatchException("no function named " + function + " in this sluice dev process (known: "
                     + String.join(", ", functions.keySet()) + ")", false, null);
         }
+        Lineage caller = Lineage.current();
+        Lineage chain = (caller == null ? Lineage.start() : caller).plus(function);
         running.incrementAndGet();
-        workers.execute(() -> {
+        workers.execute(() -> Lineage.within(chain, () -> {
             try {
+                if (!admit.test(function, chain)) {
+                    onFailure.accept(destinationRecord(function, payloadJson, new RecursiveInvocationException(
+                            "Lambda stopped " + function + ": a recursive loop (invocation " + chain.count(function)
+                                    + " in one chain, more than " + RecursiveLoop.MAX_INVOCATIONS + ")")));
+                    return;
+                }
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 handler.handleRequest(new ByteArrayInputStream(payloadJson.getBytes(StandardCharsets.UTF_8)), out,
                         new DevContext(function, functionTimeout.toMillis()));
@@ -62,7 +83,14 @@ public final class InProcessInvoker implements Dispatcher, AutoCloseable {
             } finally {
                 running.decrementAndGet();
             }
-        });
+        }));
+    }
+
+    /** Lambda's error for an invocation it stopped as part of a recursive loop. */
+    static final class RecursiveInvocationException extends RuntimeException {
+        RecursiveInvocationException(String message) {
+            super(message);
+        }
     }
 
     /** Invocations accepted and not yet finished. */

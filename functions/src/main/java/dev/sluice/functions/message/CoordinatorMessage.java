@@ -79,4 +79,29 @@ public sealed interface CoordinatorMessage {
             Objects.requireNonNull(runId, "runId");
         }
     }
+
+    /**
+     * The rest of a tick that stopped early (its invocation's time ran short): the tick's steps from
+     * {@code phase} on, in the DAG step from the DAG {@code fromDagId} on (null: from the first, by dag_id). A
+     * plain {@code {"type":"tick"}} is a whole tick. Each step re-reads what is due, so the rest is exactly what the
+     * stopped tick did not do; doing a step twice is harmless (deterministic run ids, conditional writes).
+     */
+    record Tick(TickPhase phase, String fromDagId) implements CoordinatorMessage {
+        public Tick {
+            Objects.requireNonNull(phase, "phase");
+            if (phase != TickPhase.DAGS && fromDagId != null) {
+                throw new IllegalArgumentException("fromDagId belongs to the dags phase only, not " + phase);
+            }
+        }
+
+        /** A whole tick. */
+        public static Tick whole() {
+            return new Tick(TickPhase.DAGS, null);
+        }
+    }
+
+    /** The tick's steps, in order: every DAG's due runs, then stored timers, then overdue tries. */
+    enum TickPhase {
+        DAGS, TIMERS, OVERDUE
+    }
 }

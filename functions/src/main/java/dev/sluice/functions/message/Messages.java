@@ -29,6 +29,7 @@ import java.util.function.Function;
  * {"type":"watchdog","dagId":..,"dagVersion":..,"runId":..,"taskId":..,"mapIndex":..,"tryNumber":..}
  * {"type":"trigger","dagId":"d","conf":{...},"runId":"optional","logicalDate":"optional ISO instant"}
  * {"type":"continue","dagId":"d","dagVersion":"v","runId":"r"}
+ * {"type":"tick","phase":"dags|timers|overdue","fromDagId":"optional, dags phase only"}
  * {"type":"clear","runId":"r","taskIds":["t"],"downstream":true}
  * {"version":"1.0","requestContext":{"condition":"RetriesExhausted",..},"requestPayload":{TaskInvocation},
  *  "responsePayload":{"errorMessage":..,"errorType":..}}
@@ -141,6 +142,13 @@ public final class Messages {
                         n.put("dagId", c.dagId());
                         n.put("dagVersion", c.dagVersion());
                         n.put("runId", c.runId());
+                    }),
+            Entry.message("tick", CoordinatorMessage.Tick.class, Messages::tick,
+                    (n, t) -> {
+                        n.put("phase", t.phase().name().toLowerCase(Locale.ROOT));
+                        if (t.fromDagId() != null) {
+                            n.put("fromDagId", t.fromDagId());
+                        }
                     }),
             Entry.message("clear", CoordinatorMessage.Clear.class, Messages::clear,
                     (n, c) -> {
@@ -326,6 +334,24 @@ public final class Messages {
         }
         return new CoordinatorMessage.Trigger(text(n, "dagId"),
                 conf == null || conf.isNull() ? null : conf.toString(), runId, instant(n, "logicalDate", false));
+    }
+
+    private static CoordinatorMessage.Tick tick(JsonNode n) {
+        CoordinatorMessage.TickPhase phase = CoordinatorMessage.TickPhase.DAGS;
+        if (n.hasNonNull("phase")) {
+            String p = text(n, "phase");
+            try {
+                phase = CoordinatorMessage.TickPhase.valueOf(p.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new MalformedMessageException("unknown tick phase '" + p + "' (expected dags, timers or overdue)");
+            }
+        }
+        String from = n.hasNonNull("fromDagId") ? text(n, "fromDagId") : null;
+        try {
+            return new CoordinatorMessage.Tick(phase, from);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedMessageException("tick: " + e.getMessage());
+        }
     }
 
     private static Timer.Kind timerKind(String s) {

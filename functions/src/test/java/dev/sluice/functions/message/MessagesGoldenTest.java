@@ -57,6 +57,14 @@ class MessagesGoldenTest {
                         "{\"type\":\"trigger\",\"dagId\":\"d\",\"conf\":{}}"),
                 golden(new CoordinatorMessage.Continue("d", "v1", "manual__x"),
                         "{\"type\":\"continue\",\"dagId\":\"d\",\"dagVersion\":\"v1\",\"runId\":\"manual__x\"}"),
+                golden(new CoordinatorMessage.Tick(CoordinatorMessage.TickPhase.DAGS, "lake"),
+                        "{\"type\":\"tick\",\"phase\":\"dags\",\"fromDagId\":\"lake\"}"),
+                golden(new CoordinatorMessage.Tick(CoordinatorMessage.TickPhase.DAGS, null),
+                        "{\"type\":\"tick\",\"phase\":\"dags\"}"),
+                golden(new CoordinatorMessage.Tick(CoordinatorMessage.TickPhase.TIMERS, null),
+                        "{\"type\":\"tick\",\"phase\":\"timers\"}"),
+                golden(new CoordinatorMessage.Tick(CoordinatorMessage.TickPhase.OVERDUE, null),
+                        "{\"type\":\"tick\",\"phase\":\"overdue\"}"),
                 golden(new CoordinatorMessage.Clear("manual__x", List.of("load", "g"), true),
                         "{\"type\":\"clear\",\"runId\":\"manual__x\",\"taskIds\":[\"load\",\"g\"],"
                                 + "\"downstream\":true}"),
@@ -95,6 +103,17 @@ class MessagesGoldenTest {
     void aTriggerWithoutConfIsWrittenWithAnEmptyOne() {
         assertThat(Messages.write(new CoordinatorMessage.Trigger("d", null, null, null)))
                 .isEqualTo("{\"type\":\"trigger\",\"dagId\":\"d\",\"conf\":{}}");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBareTickMessageIsAWholeTickAndABadPhaseFailsToRead() {
+        assertThat(Messages.parse("{\"type\":\"tick\"}")).isEqualTo(CoordinatorMessage.Tick.whole());
+        assertThatThrownBy(() -> Messages.parse("{\"type\":\"tick\",\"phase\":\"later\"}"))
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("unknown tick phase 'later'");
+        assertThatThrownBy(() -> Messages.parse("{\"type\":\"tick\",\"phase\":\"timers\",\"fromDagId\":\"x\"}"))
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("fromDagId belongs to the dags phase only");
     }
 
     @org.junit.jupiter.api.Test
