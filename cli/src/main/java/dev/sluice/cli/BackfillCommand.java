@@ -38,7 +38,8 @@ import picocli.CommandLine.Parameters;
         "The dates are whole days in the DAG's time zone.",
         "At most max_active_runs run at once.",
         "Idempotent: runs that already exist are not created again.",
-        "Example: sluice backfill examples/warehouse.yaml --from 2024-01-01 --to 2024-01-02"})
+        "Example: sluice backfill examples/branching.yaml \\",
+        "           --from 2024-01-05 --to 2024-01-06"})
 final class BackfillCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;

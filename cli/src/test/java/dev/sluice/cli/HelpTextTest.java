@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
  *   <li>where picocli wraps an option's description into its column, it breaks only at spaces: the rendered help,
  *       with runs of white space made one space, contains each description line as written.</li>
  * </ol>
- * A line {@code Example: sluice ...} is a command, not a sentence; {@code HelpExamplesIT} runs it.
+ * A line {@code Example: sluice ...} is a command, not a sentence; {@code FirstHourIT} runs it. A long one
+ * goes on with a next line after a trailing backslash, as in a shell.
  */
 class HelpTextTest {
     static final int WIDTH = 80;
@@ -53,8 +54,13 @@ class HelpTextTest {
             if (spec.userObject() instanceof CommandLine.HelpCommand) {
                 continue; // picocli's own text
             }
+            boolean continued = false;
             for (String line : spec.usageMessage().description()) {
-                check(name + " description", line, bad);
+                if (!continued) {
+                    check(name + " description", line, bad);
+                }
+                continued = line.strip().startsWith(EXAMPLE) && line.endsWith("\\")
+                        || continued && line.endsWith("\\");
                 if (line.length() > WIDTH) {
                     bad.add(name + " description: longer than " + WIDTH + " characters, picocli wraps it: " + line);
                 }
@@ -140,7 +146,7 @@ class HelpTextTest {
         }
         char last = s.charAt(s.length() - 1);
         if (s.startsWith(EXAMPLE)) {
-            last = '.'; // a command to type, checked by HelpExamplesIT
+            last = '.'; // a command to type, run by FirstHourIT
         }
         if (".?!:".indexOf(last) < 0 && !(last == ')' && s.length() > 1 && ".?!".indexOf(s.charAt(s.length() - 2)) >= 0)) {
             bad.add(where + ": does not end a sentence: " + line);
