@@ -33,8 +33,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "backfill", description = {
-        "One run per scheduled interval whose logical date falls in [--from, --to] (whole days, DAG time zone).",
-        "At most max_active_runs run at once. Idempotent: runs that already exist are not created again."})
+        "Run a DAG once for each scheduled interval between two dates.",
+        "Each interval whose logical date falls in [--from, --to] gets one run.",
+        "The dates are whole days in the DAG's time zone.",
+        "At most max_active_runs run at once.",
+        "Idempotent: runs that already exist are not created again.",
+        "Example: sluice backfill examples/branching.yaml \\",
+        "           --from 2024-01-05 --to 2024-01-06"})
 final class BackfillCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;

@@ -26,7 +26,7 @@ final class BreakersCommand extends CliCommand {
     }
 
     @Command(name = "list", description = {"Every breaker with its state, consecutive failures and when it opened.",
-            "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
+            "Local runs by default; a deployment's with --stack, --table or --endpoint."})
     static final class ListBreakers extends CliCommand {
         @picocli.CommandLine.Mixin
         dev.sluice.cli.dev.DevOptions aws = new dev.sluice.cli.dev.DevOptions();
@@ -67,8 +67,9 @@ final class BreakersCommand extends CliCommand {
     }
 
     @Command(name = "reset", description = {
-            "Close a breaker by hand: new tries run at once; tasks it already deferred run at their recheck.",
-            "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
+            "Close a breaker by hand: new tries run at once.",
+            "Tasks it already deferred run at their recheck.",
+            "Local runs by default; a deployment's with --stack, --table or --endpoint."})
     static final class Reset extends CliCommand {
         @picocli.CommandLine.Mixin
         dev.sluice.cli.dev.DevOptions aws = new dev.sluice.cli.dev.DevOptions();

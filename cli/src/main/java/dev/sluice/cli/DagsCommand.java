@@ -4,14 +4,12 @@ import dev.sluice.cli.render.DagRenderer;
 import dev.sluice.cli.render.Table;
 import dev.sluice.model.Dag;
 import dev.sluice.spec.DagLoader.LoadResult;
-import dev.sluice.spec.DiskDagLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,18 +25,28 @@ final class DagsCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list or show");
     }
 
-    /** {@code sluice dags list [PATH]}. Files with errors are named on stderr; the exit code stays 0. */
+    /** {@code sluice dags list [--path PATH]}. Files with errors are named on stderr; the exit code stays 0. */
     @Command(name = "list", description = {"List the DAGs in a folder: dag_id, schedule, tasks, tags, file.",
-        "Files with errors are named on stderr (see sluice validate)."})
+        "Files with errors are named on stderr (see sluice validate).",
+        "Example: sluice dags list --path examples"})
     static final class ListDags extends CliCommand {
-        @Parameters(arity = "0..1", paramLabel = "PATH",
-                description = "A DAG folder or file (default: dags/ if it exists, else examples/).")
-        Path path;
+        @Mixin
+        DagFiles.PathOption dags = new DagFiles.PathOption();
+
+        /** The older spelling {@code dags list PATH}, still accepted. */
+        @Parameters(arity = "0..1", paramLabel = "PATH", hidden = true)
+        Path positional;
 
         @Override
         protected int run() {
-            Path where = path != null ? path : DagFiles.defaultFolder();
-            List<LoadResult> results = DagFiles.loadExisting(where);
+            if (positional != null) {
+                if (dags.given()) {
+                    throw CliException.invalid("give the folder once: --path " + dags.where() + " or " + positional);
+                }
+                dags.set(positional);
+            }
+            Path where = dags.where();
+            List<LoadResult> results = dags.load();
             Table table = new Table("DAG_ID", "SCHEDULE", "TASKS", "TAGS", "FILE");
             int invalid = 0;
             for (LoadResult r : results) {
@@ -64,14 +72,18 @@ final class DagsCommand implements Runnable {
 
     /** {@code sluice dags show DAG [--path PATH] [--format text|mermaid|dot]}. */
     @Command(name = "show", description = {"Show a DAG's graph: an indented tree, Mermaid or Graphviz DOT.",
-        "Example: sluice dags show warehouse --format dot | dot -Tsvg > warehouse.svg"})
+        "Example: sluice dags show data_warehouse_pipeline --format dot > warehouse.dot",
+        "Example: sluice dags show examples/branching.yaml --format mermaid"})
     static final class ShowDag extends CliCommand {
         @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")
         String dag;
 
-        @Option(names = "--path", paramLabel = "PATH",
-                description = "Where to look for the dag_id (default: dags/ if it exists, else examples/).")
-        Path path;
+        /** The older spelling {@code dags show DAG PATH}, still accepted. */
+        @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", hidden = true)
+        Path positional;
+
+        @Mixin
+        DagFiles.PathOption dags = new DagFiles.PathOption();
 
         @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text", converter = FormatConverter.class,
                 description = "text (default), mermaid or dot.")
@@ -79,61 +91,15 @@ final class DagsCommand implements Runnable {
 
         @Override
         protected int run() {
-            Dag found = find();
+            if (positional != null) {
+                if (dags.given()) {
+                    throw CliException.invalid("give the folder once: --path " + dags.where() + " or " + positional);
+                }
+                dags.set(positional);
+            }
+            Dag found = dags.find(dag, err());
             out().print(format.renderer().render(found));
             return ExitCodes.OK;
-        }
-
-        private Dag find() {
-            Path asFile = Path.of(dag);
-            if (Files.isRegularFile(asFile)) {
-                LoadResult r = DiskDagLoader.load(asFile);
-                if (r.dag() == null) {
-                    r.problems().forEach(err()::println);
-                    throw CliException.invalid(dag + " is not a valid DAG (" + r.errors().size()
-                            + (r.errors().size() == 1 ? " error)" : " errors)"));
-                }
-                return r.dag();
-            }
-            if (looksLikeFile(dag)) {
-                throw CliException.invalid(dag + ": no such file");
-            }
-            Path where = path != null ? path : DagFiles.defaultFolder();
-            List<LoadResult> results = DagFiles.loadExisting(where);
-            List<String> ids = new ArrayList<>();
-            int invalid = 0;
-            for (LoadResult r : results) {
-                if (r.dag() == null) {
-                    invalid++;
-                } else if (r.dag().dagId().equals(dag)) {
-                    return r.dag();
-                } else {
-                    ids.add(r.dag().dagId());
-                }
-            }
-            StringBuilder msg = new StringBuilder("no DAG '" + dag + "' in " + where);
-            String close = closest(dag, ids);
-            if (close != null) {
-                msg.append("; did you mean '").append(close).append("'?");
-            } else if (!ids.isEmpty()) {
-                msg.append("; found: ").append(String.join(", ", ids.size() > 10 ? ids.subList(0, 10) : ids))
-                        .append(ids.size() > 10 ? ", ..." : "");
-            }
-            if (invalid > 0) {
-                msg.append(" (").append(invalid).append(invalid == 1 ? " file has" : " files have")
-                        .append(" errors; see sluice validate ").append(where).append(')');
-            }
-            throw CliException.invalid(msg.toString());
-        }
-
-        private static boolean looksLikeFile(String s) {
-            String lower = s.toLowerCase(Locale.ROOT);
-            return s.contains("/") || lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json");
-        }
-
-        /** The closest dag id to {@code wanted}, if one is near enough (the validator's "did you mean"). */
-        private static String closest(String wanted, List<String> ids) {
-            return dev.sluice.model.Names.nearest(wanted, ids).orElse(null);
         }
     }
 

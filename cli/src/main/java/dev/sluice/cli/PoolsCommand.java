@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
  * {@code sluice pools list|set|delete}, as {@code airflow pools}: pools are shared by every DAG of a store, and a size
  * set here wins over every DAG's {@code pools:} declaration (docs/dag-spec.md, "Pools").
  */
-@Command(name = "pools", description = "Pools shared by every DAG: list them, set a size by hand, delete one.",
+@Command(name = "pools", description = {"Pools shared by every DAG: list, set a size, delete.",
+        "A size set here wins over every DAG's pools: declaration."},
         subcommands = {PoolsCommand.ListPools.class, PoolsCommand.SetPool.class, PoolsCommand.DeletePool.class})
 final class PoolsCommand extends CliCommand {
     @Override
@@ -35,7 +36,7 @@ final class PoolsCommand extends CliCommand {
     }
 
     @Command(name = "list", description = {"Every pool with its size, slots in use and where the size comes from.",
-            "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
+            "Local runs by default; a deployment's with --stack, --table or --endpoint."})
     static final class ListPools extends CliCommand {
         @Mixin
         DevOptions aws = new DevOptions();
@@ -76,8 +77,9 @@ final class PoolsCommand extends CliCommand {
         }
     }
 
-    @Command(name = "set", description = {"Set a pool's size by hand; it wins over every DAG's pools: declaration.",
-            "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
+    @Command(name = "set", description = {"Set a pool's size by hand.",
+            "The size set here wins over every DAG's pools: declaration.",
+            "Local runs by default; a deployment's with --stack, --table or --endpoint."})
     static final class SetPool extends CliCommand {
         @Mixin
         DevOptions aws = new DevOptions();
@@ -120,7 +122,7 @@ final class PoolsCommand extends CliCommand {
     }
 
     @Command(name = "delete", description = {"Delete a pool; refused while any of its slots is in use.",
-            "Local runs by default; a deployment's with --stack, --table or --endpoint (as 'sluice dev')."})
+            "Local runs by default; a deployment's with --stack, --table or --endpoint."})
     static final class DeletePool extends CliCommand {
         @Mixin
         DevOptions aws = new DevOptions();

@@ -20,9 +20,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "run", description = {
-        "Create a run of a DAG file and execute it to the end on this machine.",
+        "Run a DAG file to the end on this machine.",
         "Progress: one line per task state change, then a summary grid.",
-        "Exit codes: 0 run succeeded, 1 run failed, 2 invalid input, 130 interrupted (resume with 'runs resume')."})
+        "Exit codes: 0 run succeeded, 1 run failed, 2 invalid input, 130 interrupted.",
+        "Resume an interrupted run with 'sluice runs resume RUN_ID'.",
+        "Example: sluice run examples/warehouse.yaml --no-delay"})
 final class RunCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "FILE", description = "The DAG file (YAML or JSON).")
     Path file;

@@ -100,8 +100,10 @@ final class RunsCommand extends CliCommand {
     }
 
     @Command(name = "resume", description = {
-            "Continue a run that was interrupted (Ctrl-C, a crash, kill -9) or whose tasks were cleared.",
-            "Finished tasks are not run again; tries that were cut off run again under the same try number."})
+            "Continue a run that was interrupted, or whose tasks were cleared.",
+            "Interrupted means stopped by Ctrl-C, a crash or kill -9.",
+            "Finished tasks are not run again.",
+            "Tries that were cut off run again under the same try number."})
     static final class Resume extends CliCommand {
         @Parameters(index = "0", paramLabel = "RUN_ID")
         String runId;

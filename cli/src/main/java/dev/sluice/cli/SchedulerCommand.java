@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -43,11 +44,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "scheduler", description = {
-        "The local stand-in for the cloud triggers: fires cron schedules (with catchup) and starts runs of DAGs",
-        "with an s3 trigger when a matching file appears under --watch DIR (DIR/<bucket>/<key>). Ctrl-C stops it."})
+        "Run DAGs on their schedules and on file arrivals.",
+        "It is the local stand-in for the cloud's triggers.",
+        "It fires the cron schedules (with catchup) of the DAGs under --path.",
+        "It starts a DAG with an s3 trigger when a matching file appears.",
+        "Files are looked for under --watch DIR.",
+        "A file DIR/<bucket>/<key> stands for s3://<bucket>/<key>.",
+        "Ctrl-C stops it.",
+        "Example: sluice scheduler --path examples --once"})
 final class SchedulerCommand extends CliCommand {
-    @Parameters(index = "0", paramLabel = "PATH", description = "A DAG file or a folder of DAG files.")
-    Path path;
+    @Mixin
+    DagFiles.PathOption dags = new DagFiles.PathOption();
+
+    /** The older spelling {@code scheduler PATH}, still accepted. */
+    @Parameters(arity = "0..1", paramLabel = "PATH", hidden = true)
+    Path positional;
 
     @Option(names = "--watch", paramLabel = "DIR", description = "Folder standing in for S3: DIR/<bucket>/<key>.")
     Path watch;
@@ -55,7 +66,8 @@ final class SchedulerCommand extends CliCommand {
     @Option(names = "--interval", paramLabel = "DURATION", description = "How often to look (default 5s).")
     String interval = "5s";
 
-    @Option(names = "--once", description = "Look once, run what is due to the end, and exit (for scripts/tests).")
+    @Option(names = "--once", description = {"Run everything that is due to the end, then exit (for scripts and "
+            + "tests).", "Runs beyond max_active_runs wait for earlier ones, in logical-date order."})
     boolean once;
 
     @Mixin
@@ -65,6 +77,13 @@ final class SchedulerCommand extends CliCommand {
 
     @Override
     protected int run() throws Exception {
+        if (positional != null) {
+            if (dags.given()) {
+                throw CliException.invalid("give the folder once: --path " + dags.where() + " or " + positional);
+            }
+            dags.set(positional);
+        }
+        Path path = dags.where();
         if (!Files.exists(path)) {
             throw CliException.invalid(path + ": no such file or directory");
         }
@@ -86,25 +105,23 @@ final class SchedulerCommand extends CliCommand {
         Runtime.getRuntime().addShutdownHook(hook);
         try (StateStore store = ws.openStore()) {
             out.println("scheduler watching " + path + (watch == null ? "" : " and files under " + watch)
-                    + "; Ctrl-C to stop");
+                    + (once ? "; running what is due, then exiting" : "; Ctrl-C to stop"));
             out.flush();
-            do {
-                for (DagLoader.LoadResult r : DiskDagLoader.loadAll(List.of(path))) {
-                    if (r.dag() == null) {
-                        r.problems().forEach(p -> err().println(p));
-                        continue;
+            if (once) {
+                // Each look starts what max_active_runs allows; the next look, once those ended, starts the rest.
+                java.util.Set<String> tried = new java.util.HashSet<>();
+                List<Future<?>> started;
+                do {
+                    started = look(store, ws, path, pool, runners, out, tried);
+                    for (Future<?> f : started) {
+                        f.get();
                     }
-                    Dag dag = r.dag();
-                    for (Start s : due(store, dag, Instant.now())) {
-                        launch(store, ws, dag, Path.of(dag.source()), s, pool, runners, out);
-                    }
-                }
-                if (once) {
-                    pool.shutdown();
-                    pool.awaitTermination(1, TimeUnit.DAYS);
-                    break;
-                }
-            } while (!stopped.await(every.toMillis(), TimeUnit.MILLISECONDS));
+                } while (!started.isEmpty() && stopped.getCount() > 0);
+            } else {
+                do {
+                    look(store, ws, path, pool, runners, out, null);
+                } while (!stopped.await(every.toMillis(), TimeUnit.MILLISECONDS));
+            }
         } finally {
             pool.shutdownNow();
             try {
@@ -115,6 +132,34 @@ final class SchedulerCommand extends CliCommand {
         }
         out.println("scheduler stopped");
         return ExitCodes.OK;
+    }
+
+    /**
+     * Loads the DAGs and starts the runs due now; returns the runs started. {@code tried} (with --once) holds the
+     * runs started before, so a run that cannot start is not started again and again.
+     */
+    private List<Future<?>> look(StateStore store, Workspace ws, Path path, ExecutorService pool,
+                                 List<LocalRunner> runners, PrintWriter out, java.util.Set<String> tried) {
+        List<Future<?>> started = new ArrayList<>();
+        for (DagLoader.LoadResult r : DiskDagLoader.loadAll(List.of(path))) {
+            if (r.dag() == null) {
+                if (tried == null || tried.add("file:" + DagFiles.fileOf(r))) {
+                    r.problems().forEach(p -> err().println(p));
+                }
+                continue;
+            }
+            Dag dag = r.dag();
+            for (Start s : due(store, dag, Instant.now())) {
+                if (tried != null && !tried.add(s.runId())) {
+                    continue;
+                }
+                Future<?> f = launch(store, ws, dag, Path.of(dag.source()), s, pool, runners, out);
+                if (f != null) {
+                    started.add(f);
+                }
+            }
+        }
+        return started;
     }
 
     record Start(String runId, RunType type, DataInterval interval, String confJson) {
@@ -175,10 +220,15 @@ final class SchedulerCommand extends CliCommand {
         return out;
     }
 
-    private void launch(StateStore store, Workspace ws, Dag dag, Path file, Start s, ExecutorService pool,
-                        List<LocalRunner> runners, PrintWriter out) {
-        if (active.putIfAbsent(s.runId(), true) != null || store.run(s.runId()).isPresent()) {
-            return;
+    /** Starts one run on the pool; null when it is running or exists already. */
+    private Future<?> launch(StateStore store, Workspace ws, Dag dag, Path file, Start s, ExecutorService pool,
+                             List<LocalRunner> runners, PrintWriter out) {
+        if (active.putIfAbsent(s.runId(), true) != null) {
+            return null;
+        }
+        if (store.run(s.runId()).isPresent()) {
+            active.remove(s.runId());
+            return null;
         }
         String version = Workspace.pinVersion(store, dag, file);
         LocalRunner runner = Execution.runner(store, dag, ws, opts, (b, a, at) -> { });
@@ -189,7 +239,7 @@ final class SchedulerCommand extends CliCommand {
             out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + "  start  " + dag.dagId() + "  " + s.runId());
             out.flush();
         }
-        pool.submit(() -> {
+        return pool.submit(() -> {
             try (AutoCloseable lock = ws.lockRun(s.runId())) {
                 runner.execute(s.runId(), new Event.RunRequested(s.runId(), s.type(), s.interval().start(),
                         s.interval().start(), s.interval().end(), s.confJson(), version));

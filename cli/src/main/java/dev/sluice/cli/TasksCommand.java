@@ -91,8 +91,10 @@ final class TasksCommand extends CliCommand {
     }
 
     @Command(name = "clear", description = {
-            "Reset tasks (and with --downstream everything after them) so they run again;",
-            "then './sluice runs resume RUN_ID' runs exactly those. Other finished tasks are kept."})
+            "Reset tasks so that they run again.",
+            "With --downstream, everything after them is reset too.",
+            "Then 'sluice runs resume RUN_ID' runs exactly those.",
+            "Other finished tasks are kept."})
     static final class Clear extends CliCommand {
         @Parameters(index = "0", paramLabel = "RUN_ID")
         String runId;

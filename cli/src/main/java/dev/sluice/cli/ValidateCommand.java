@@ -17,8 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice validate PATH... [--policy FILE]}: every problem as {@code file:line:col: error: message}. */
 @Command(name = "validate",
-        description = {"Check DAG files and folders, listing every problem as file:line:col.",
-            "Prints each error and warning as file:line:col: severity: message, then a summary.",
+        description = {"Check DAG files and folders; list every problem with its place.",
+            "Each error and warning is one line: file:line:col: severity: message.",
+            "A summary line follows.",
             "Exit 0 when there are no errors, 2 otherwise."})
 final class ValidateCommand extends CliCommand {
 

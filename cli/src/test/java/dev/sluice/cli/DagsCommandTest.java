@@ -99,4 +99,63 @@ class DagsCommandTest {
         assertThat(none.exitCode()).isEqualTo(ExitCodes.INVALID);
         assertThat(none.err()).contains("missing command: list or show");
     }
+
+    @Test
+    void listTakesThePathAsAnOptionOrAsTheOlderPositional() {
+        Result option = run("dags", "list", "--path", arg("valid"));
+        Result shortOption = run("dags", "list", "-p", arg("valid"));
+        Result positional = run("dags", "list", arg("valid"));
+        assertThat(option.exitCode()).isZero();
+        assertThat(option.out()).contains("shop_orders").isEqualTo(shortOption.out()).isEqualTo(positional.out());
+        Result both = run("dags", "list", arg("valid"), "--path", arg("valid"));
+        assertThat(both.exitCode()).isEqualTo(ExitCodes.INVALID);
+        assertThat(both.err()).startsWith("error: give the folder once");
+    }
+
+    @Test
+    void showTakesThePathAsAnOptionOrAsASecondPositional() {
+        Result option = run("dags", "show", "hello", "-p", arg("valid"));
+        Result positional = run("dags", "show", "hello", arg("valid"));
+        assertThat(option.exitCode()).as(option.err()).isZero();
+        assertThat(positional.exitCode()).as(positional.err()).isZero();
+        assertThat(positional.out()).isEqualTo(option.out()).contains("hello");
+    }
+
+    @Test
+    void withoutADagsFolderTheHintNamesTheRealOption() {
+        // The tests run in cli/, which has neither dags/ nor examples/.
+        for (String[] args : new String[][] {{"dags", "list"}, {"dags", "show", "hello"},
+            {"scheduler", "--once"}}) {
+            Result r = run(args);
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.INVALID);
+            assertThat(r.err()).as(String.join(" ", args)).contains("with --path PATH");
+        }
+    }
+
+    /**
+     * The one convention: a command whose subject is a file takes it as its argument; every other command that
+     * reads DAG files takes {@code --path}/{@code -p}. No command shows a positional PATH but validate.
+     */
+    @Test
+    void everyCommandNamesItsDagFolderWithPathOrTakesAFileArgument() {
+        java.util.List<String> withPath = new java.util.ArrayList<>();
+        java.util.Deque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Main.newCommandLine()));
+        while (!todo.isEmpty()) {
+            picocli.CommandLine cl = todo.pop();
+            todo.addAll(cl.getSubcommands().values().stream().filter(c -> c != cl).distinct().toList());
+            var spec = cl.getCommandSpec();
+            String name = spec.qualifiedName();
+            for (var p : spec.positionalParameters()) {
+                if (!p.hidden() && p.paramLabel().equals("PATH")) {
+                    assertThat(name).as("positional PATH").isEqualTo("sluice validate");
+                }
+            }
+            var path = spec.findOption("--path");
+            if (path != null) {
+                assertThat(path.names()).as(name).contains("-p", "--path");
+                withPath.add(name);
+            }
+        }
+        assertThat(withPath).contains("sluice dags list", "sluice dags show", "sluice scheduler", "sluice dev");
+    }
 }

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The shared circuit breaker (reference doc, section 2): state in the store, deferral without using tries. */
+/** The shared circuit breaker: state in the store, deferral without using tries. */
 class CircuitBreakerTest {
     private static final CircuitBreakerSpec SF = new CircuitBreakerSpec("salesforce", 2, Duration.ofMinutes(5));
 

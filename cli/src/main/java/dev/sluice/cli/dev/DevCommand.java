@@ -28,10 +28,12 @@ import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 @Command(name = "dev", description = {
-        "Hosts the coordinator and the task functions in this process against an AWS endpoint (LocalStack, moto",
-        "server, or AWS): long-polls the coordinator queue like the Lambda SQS event source, ticks every minute,",
-        "and runs task functions in-process with the invocation JSON Lambda would pass. Ctrl-C stops it.",
-        "DAG files are read from s3://BUCKET/dags/ (upload them with --dags DIR)."},
+        "Host the AWS functions in this process (LocalStack, moto or AWS).",
+        "It long-polls the coordinator queue as the Lambda SQS event source does.",
+        "It ticks every minute.",
+        "It runs task functions in-process, with the invocation JSON that Lambda passes.",
+        "DAG files are read from s3://BUCKET/dags/ (upload them with --dags DIR).",
+        "Ctrl-C stops it."},
         subcommands = {DevCommand.Tick.class, DevCommand.Runs.class})
 public final class DevCommand extends CliCommand {
     @Mixin
@@ -40,7 +42,7 @@ public final class DevCommand extends CliCommand {
     @Option(names = "--create", description = "Create the table, bucket, queue and its dead-letter queue if missing.")
     boolean create;
 
-    @Option(names = "--dags", paramLabel = "DIR",
+    @Option(names = {"--dags", "-p", "--path"}, paramLabel = "DIR",
             description = "Upload the DAG files of DIR (and the files they include) to s3://BUCKET/dags/ first.")
     Path dags;
 
@@ -159,7 +161,8 @@ public final class DevCommand extends CliCommand {
         }
     }
 
-    @Command(name = "tick", description = "Sends one tick to the coordinator (due cron runs, timers, timeouts) and exits.")
+    @Command(name = "tick", description = {"Send one tick to the coordinator, and exit.",
+            "A tick starts due cron runs and fires timers and timeouts."})
     static final class Tick extends CliCommand {
         @Mixin
         DevOptions where = new DevOptions();
@@ -176,7 +179,8 @@ public final class DevCommand extends CliCommand {
         }
     }
 
-    @Command(name = "runs", description = "Runs stored in the DynamoDB table: 'dev runs' lists, 'dev runs RUN_ID' shows one.")
+    @Command(name = "runs", description = {"Runs stored in the deployment's DynamoDB table.",
+            "'dev runs' lists them; 'dev runs RUN_ID' shows one with its tasks."})
     static final class Runs extends CliCommand {
         @Mixin
         DevOptions where = new DevOptions();

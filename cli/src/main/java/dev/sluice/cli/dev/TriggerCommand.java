@@ -17,8 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "trigger", description = {
-        "Starts a run of a deployed DAG: sends {\"type\":\"trigger\",\"dagId\":..,\"conf\":..,\"runId\":..} to the",
-        "coordinator queue (of AWS, or of 'sluice dev' with --endpoint). Prints the run id."})
+        "Start a run of a deployed DAG, and print its run id.",
+        "It sends a trigger message (dagId, conf, runId) to the coordinator queue:",
+        "that of a stack on AWS, or of 'sluice dev' with --endpoint.",
+        "It refuses a DAG that no deployed DAG file defines."})
 public final class TriggerCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "The dag_id.")
     String dagId;

@@ -38,8 +38,8 @@ public final class DlqCommand extends CliCommand {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: list or redrive");
     }
 
-    @Command(name = "list", description = "Every message in the DLQ: what it is about, how often it was received, "
-            + "and its body. Messages stay in the queue.")
+    @Command(name = "list", description = {"Every message in the DLQ, with its count of receives and its body.",
+            "It says what each message is about. Messages stay in the queue."})
     static final class ListDlq extends CliCommand {
         @Mixin
         DlqOptions where;
@@ -87,8 +87,9 @@ public final class DlqCommand extends CliCommand {
         }
     }
 
-    @Command(name = "redrive", description = "Send DLQ messages back to the coordinator queue, then delete them "
-            + "from the DLQ. A message that was already applied changes nothing when it is handled again.")
+    @Command(name = "redrive", description = {"Send DLQ messages back to the coordinator queue.",
+            "Each is deleted from the DLQ once sent.",
+            "A message that was already applied changes nothing when it is handled again."})
     static final class Redrive extends CliCommand {
         @Mixin
         DlqOptions where;

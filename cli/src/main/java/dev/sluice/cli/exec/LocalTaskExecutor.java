@@ -80,6 +80,23 @@ public final class LocalTaskExecutor implements TaskExecutor {
         }
     }
 
+    /**
+     * Writes the log of a try that failed before its work could start (its command did not render, its context
+     * could not be built), so that {@code tasks logs} shows why. A log that cannot be written is left out: the
+     * reason still reaches the store as the try's error.
+     */
+    public static void logNotStarted(Path logFile, String dagId, String runId, String taskId, int mapIndex,
+                                     int tryNumber, int maxTries, String why) {
+        String label = mapIndex < 0 ? taskId : taskId + "[" + mapIndex + "]";
+        try (AttemptLog log = AttemptLog.open(logFile, Clock.systemUTC())) {
+            log.note("dag " + dagId + ", run " + runId + ", task " + label + ", try " + tryNumber + "/" + maxTries
+                    + ": not started");
+            log.note("failed before it started: " + why);
+        } catch (UncheckedIOException e) {
+            // no log then; the error is in the store
+        }
+    }
+
     @Override
     public Map<Path, String> endLeftovers(Path runLogs) {
         return TryProcesses.endLeftovers(runLogs, killGrace, clock);

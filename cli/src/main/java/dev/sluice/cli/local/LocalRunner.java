@@ -395,6 +395,9 @@ public final class LocalRunner {
                 result = toEvent(x, o);
             } catch (RuntimeException e) {
                 String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                dev.sluice.cli.exec.LocalTaskExecutor.logNotStarted(AttemptFactory.logFile(options.logsDir(),
+                        dag.dagId(), runId, x.task().taskId(), x.task().mapIndex(), x.tryNumber()), dag.dagId(),
+                        runId, x.task().taskId(), x.task().mapIndex(), x.tryNumber(), x.maxTries(), why);
                 result = new Event.TaskFailed(x.task(), x.tryNumber(), why, false);
             }
             inbox.add(result);

@@ -23,6 +23,7 @@ final class Sluice {
     private final Path home;
     private final Path workDir;
 
+    /** @param home SLUICE_HOME, or null for the default {@code .sluice/} in {@code workDir} */
     Sluice(Path home, Path workDir) {
         this.home = home;
         this.workDir = workDir;
@@ -37,7 +38,11 @@ final class Sluice {
         cmd.add(JAR.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
-        pb.environment().put("SLUICE_HOME", home.toString());
+        if (home != null) {
+            pb.environment().put("SLUICE_HOME", home.toString());
+        } else {
+            pb.environment().remove("SLUICE_HOME"); // the default: .sluice/ in workDir
+        }
         pb.environment().put("TMPDIR", workDir.toString());
         return pb;
     }

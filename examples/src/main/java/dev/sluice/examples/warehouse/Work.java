@@ -10,8 +10,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * The simulated warehouse: a folder per logical date ({@code work_dir} param, default the temp folder), with one
- * file per "table". Writing a partition replaces it, so re-running a day is idempotent (reference doc, section 4).
+ * The simulated warehouse: a folder per logical date, with one file per "table". Writing a partition replaces it,
+ * so re-running a day is idempotent. The folder is the {@code work_dir} param; by default {@code work/} in the local
+ * Sluice home ({@code $SLUICE_HOME}, else {@code .sluice/}), so a local run writes nothing outside the workspace; on
+ * AWS Lambda (read-only but for {@code /tmp}) the function's temp folder.
  */
 final class Work {
     private Work() {
@@ -19,8 +21,7 @@ final class Work {
 
     static Path dir(TaskContext ctx) {
         Object base = ctx.params().get("work_dir");
-        Path root = base != null ? Path.of(base.toString())
-                : Path.of(System.getProperty("java.io.tmpdir"), "sluice-warehouse");
+        Path root = base != null ? Path.of(base.toString()) : defaultRoot(System.getenv());
         Path dir = root.resolve(ctx.dagId()).resolve(ctx.ds());
         try {
             Files.createDirectories(dir);
@@ -28,6 +29,15 @@ final class Work {
             throw new UncheckedIOException(e);
         }
         return dir;
+    }
+
+    /** Where the warehouse lives when the DAG names no {@code work_dir}. */
+    static Path defaultRoot(java.util.Map<String, String> env) {
+        if (env.get("AWS_LAMBDA_FUNCTION_NAME") != null) {
+            return Path.of(System.getProperty("java.io.tmpdir"), "sluice-warehouse");
+        }
+        String home = env.get("SLUICE_HOME");
+        return (home != null && !home.isBlank() ? Path.of(home) : Path.of(".sluice")).resolve("work");
     }
 
     /** Replaces the partition {@code name} with {@code rows}; returns the row count. */

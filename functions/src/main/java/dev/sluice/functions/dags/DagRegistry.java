@@ -29,7 +29,9 @@ import java.util.stream.Collectors;
  * {@link StateStore#putDagVersion} (a {@link DagVersionRecord}, as the local runtime stores it: the text and every
  * included file, all of them hashed into the version id). Files in the source that are not DAGs (data files that a
  * DAG includes) are skipped. Runs are pinned to a version, and {@link #pinned} finds it in memory or loads it from
- * its record alone. A file that no longer loads keeps its last good version. Thread-safe.
+ * its record alone. A file that no longer loads keeps its last good version; a file that does not load is
+ * reported once per change of the listing, not at every listing. A request for a dag_id that the last listing
+ * does not have lists again at once ({@link #current(String)}). Thread-safe.
  */
 public final class DagRegistry {
     /** A DAG as currently deployed, with its version. */
@@ -40,12 +42,28 @@ public final class DagRegistry {
      * A file as last read: a DAG, or a data file ({@code current} null), with the tag that each file it included
      * had in that listing (null for a file the listing does not show); a change to any of them reloads the DAG.
      */
-    private record Loaded(String tag, Current current, Map<String, String> included) {
+    private record Loaded(String tag, Current current, Map<String, String> included,
+                          Map<String, String> failedWith) {
+        Loaded(String tag, Current current, Map<String, String> included) {
+            this(tag, current, included, null);
+        }
+
+        /**
+         * Read again when its tag or an included file's tag changed; a file that failed to load (and has no good
+         * version) when anything in the listing changed, since a missing included file may have arrived. So a file
+         * that does not load is reported once per change, not at every listing.
+         */
         boolean stale(String tagNow, Map<String, String> tags) {
+            if (failedWith != null) {
+                return !failedWith.equals(tags);
+            }
             return !tag.equals(tagNow) || included.entrySet().stream()
                     .anyMatch(i -> !java.util.Objects.equals(tags.get(i.getKey()), i.getValue()));
         }
     }
+
+    /** How soon after a listing a request for an unknown dag_id may list again. */
+    public static final Duration MISS_RELIST_AFTER = Duration.ofMillis(250);
 
     private final StateStore store;
     private final DagSource source;
@@ -86,7 +104,8 @@ public final class DagRegistry {
             Loaded l = byFile.get(e.name());
             if (l == null || l.stale(e.tag(), tags)) {
                 Loaded fresh = load(e, tags);
-                l = fresh != null ? fresh : l == null ? null : new Loaded(e.tag(), l.current(), l.included());
+                boolean keepGood = l != null && l.current() != null && (fresh == null || fresh.failedWith() != null);
+                l = keepGood ? new Loaded(e.tag(), l.current(), l.included()) : fresh;
             }
             if (l != null) {
                 seen.put(e.name(), l);
@@ -115,8 +134,22 @@ public final class DagRegistry {
         return current;
     }
 
-    public Optional<Current> current(String dagId) {
-        return current().stream().filter(c -> c.dag().dagId().equals(dagId)).findFirst();
+    /**
+     * The deployed DAG {@code dagId}. When the last listing does not have it, the source is listed again at once
+     * (a DAG uploaded a moment ago is found by its first trigger), at most once every {@link #MISS_RELIST_AFTER}.
+     */
+    public synchronized Optional<Current> current(String dagId) {
+        Optional<Current> found = find(current(), dagId);
+        if (found.isPresent() || source == null || listedAt == null
+                || clock.instant().isBefore(listedAt.plus(MISS_RELIST_AFTER))) {
+            return found;
+        }
+        listedAt = null;
+        return find(current(), dagId);
+    }
+
+    private static Optional<Current> find(List<Current> dags, String dagId) {
+        return dags.stream().filter(c -> c.dag().dagId().equals(dagId)).findFirst();
     }
 
     /** Forgets the last listing so the next {@link #current()} lists again (after uploading a DAG in tests). */
@@ -154,7 +187,10 @@ public final class DagRegistry {
                         .orderedWrites(true).build()));
     }
 
-    /** The DAG in {@code e} and what it included; a data file as a Loaded without a DAG; null when it fails. */
+    /**
+     * The DAG in {@code e} and what it included; a data file as a Loaded without a DAG; a file that does not load
+     * as a Loaded without a DAG that remembers the listing it failed in; null when it cannot be read.
+     */
     private Loaded load(DagSource.Entry e, Map<String, String> tags) {
         String where = source.location(e);
         String text;
@@ -170,7 +206,7 @@ public final class DagRegistry {
         DagLoader.LoadResult r = DagLoader.loadString(text, e.name(), filesNear(source, e.name()));
         if (r.dag() == null) {
             log.error("dag_invalid", "file", where, "error", describe(r.problems()));
-            return null;
+            return new Loaded(e.tag(), null, Map.of(), Map.copyOf(tags));
         }
         DagVersionRecord record = DagVersionRecord.of(where, text, r.included());
         String version = record.version();

@@ -28,6 +28,21 @@ public final class CommandWork implements TaskWork {
     public static final int SKIP_EXIT_CODE = 99;
     private static final int MAX_LINE = 8192;
 
+    /** The SLUICE_* variables of a command's environment besides its SLUICE_V_n values (docs/dag-spec.md). */
+    public static Map<String, String> tryEnvironment(TaskContext ctx, String itemJson) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("SLUICE_DAG_ID", ctx.dagId());
+        env.put("SLUICE_RUN_ID", ctx.runId());
+        env.put("SLUICE_TASK_ID", ctx.taskId());
+        env.put("SLUICE_TRY_NUMBER", Integer.toString(ctx.tryNumber()));
+        env.put("SLUICE_MAX_TRIES", Integer.toString(ctx.maxTries()));
+        env.put("SLUICE_MAP_INDEX", Integer.toString(ctx.mapIndex()));
+        env.put("SLUICE_ITEM", ctx.item() == null ? "" : ctx.item() instanceof String s ? s : itemJson);
+        env.put("SLUICE_LOGICAL_DATE", ctx.logicalDate().toString());
+        env.put("SLUICE_DS", ctx.ds() == null ? "" : ctx.ds());
+        return env;
+    }
+
     @Override
     public TaskResult run(TaskInvocation inv, TaskContext ctx, Duration timeout, JsonLog log) {
         String command = inv.target();
@@ -43,15 +58,7 @@ public final class CommandWork implements TaskWork {
         } else {
             log.info("task_command", "script", command, "values", String.join("\n", values));
         }
-        env.put("SLUICE_DAG_ID", ctx.dagId());
-        env.put("SLUICE_RUN_ID", ctx.runId());
-        env.put("SLUICE_TASK_ID", ctx.taskId());
-        env.put("SLUICE_TRY_NUMBER", Integer.toString(ctx.tryNumber()));
-        env.put("SLUICE_MAX_TRIES", Integer.toString(ctx.maxTries()));
-        env.put("SLUICE_MAP_INDEX", Integer.toString(ctx.mapIndex()));
-        env.put("SLUICE_ITEM", ctx.item() == null ? "" : ctx.item() instanceof String s ? s : inv.itemJson());
-        env.put("SLUICE_LOGICAL_DATE", ctx.logicalDate().toString());
-        env.put("SLUICE_DS", ctx.ds() == null ? "" : ctx.ds());
+        env.putAll(tryEnvironment(ctx, inv.itemJson()));
         Process p;
         try {
             p = pb.start();
