@@ -18,9 +18,11 @@ import picocli.CommandLine.Parameters;
 /** {@code sluice init DIR}: a new project that builds, tests and runs at once. */
 @Command(name = "init", description = {
         "Create a new Sluice project in DIR (a new or empty folder).",
-        "It has dags/ with an example DAG (a command task and a handler task), a Maven module with the handler and "
-                + "its unit test, a DAG test, a DAG integrity test, policy.yaml, sluice.yaml and a README.",
-        "Then: cd DIR && mvn test && sluice run dags/hello.yaml"})
+        "It has dags/ with an example DAG (a command and a handler task).",
+        "A Maven module holds the handler, its unit test and a DAG test.",
+        "It also has a DAG integrity test, policy.yaml, sluice.yaml and a README.",
+        "Then, in DIR: mvn test, and sluice run dags/hello.yaml.",
+        "Example: sluice init my-pipelines"})
 public final class InitCommand extends CliCommand {
     private static final String TEMPLATES = "/dev/sluice/cli/init/";
 
