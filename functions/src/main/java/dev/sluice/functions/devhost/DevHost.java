@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -59,21 +60,41 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 public final class DevHost implements AutoCloseable {
     public static final String TASK_FUNCTION = "sluice-dev-task-function";
     public static final String COMMAND_RUNNER = "sluice-dev-command-runner";
+    public static final String COORDINATOR = "sluice-dev-coordinator";
     public static final String TICK_EVENT = "{\"source\":\"sluice.tick\"}";
 
     /**
      * @param dispatcherDecorator wraps the in-process dispatcher (tests count dispatches with it)
+     * @param handlerFunctions    handler class -> the name of the hosted task function that runs it; empty: one task
+     *                            function ({@link #TASK_FUNCTION}) runs every class
+     * @param functionClients     the AWS clients each hosted function uses, by function name ({@link #COORDINATOR},
+     *                            {@link #COMMAND_RUNNER}, a task function); null: the host's clients for all. Tests
+     *                            give each function the credentials of its own IAM identity.
      */
     public record Options(Duration tickInterval, int pollers, int functionThreads, int waitSeconds,
                           Coordinator.Settings settings, UnaryOperator<Dispatcher> dispatcherDecorator,
-                          UnaryOperator<StateStore> storeDecorator, Map<String, RequestStreamHandler> lambdas) {
+                          UnaryOperator<StateStore> storeDecorator, Map<String, RequestStreamHandler> lambdas,
+                          Map<String, String> handlerFunctions, Function<String, AwsClients> functionClients) {
         public Options {
             lambdas = Map.copyOf(lambdas == null ? Map.of() : lambdas);
+            handlerFunctions = Map.copyOf(handlerFunctions == null ? Map.of() : handlerFunctions);
         }
 
         public static Options defaults() {
             return new Options(Duration.ofMinutes(1), 1, 16, 5, Coordinator.Settings.defaults(),
-                    UnaryOperator.identity(), UnaryOperator.identity(), Map.of());
+                    UnaryOperator.identity(), UnaryOperator.identity(), Map.of(), Map.of(), null);
+        }
+
+        /** One hosted task function per name in {@code classToFunction}, each running the classes mapped to it. */
+        public Options withHandlerFunctions(Map<String, String> classToFunction) {
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
+                    storeDecorator, lambdas, classToFunction, functionClients);
+        }
+
+        /** Each hosted function's AWS clients, by function name (see {@link Options}). */
+        public Options withFunctionClients(Function<String, AwsClients> clients) {
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
+                    storeDecorator, lambdas, handlerFunctions, clients);
         }
 
         /**
@@ -84,37 +105,37 @@ public final class DevHost implements AutoCloseable {
             Map<String, RequestStreamHandler> m = new java.util.HashMap<>(lambdas);
             m.put(name, handler);
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
-                    storeDecorator, m);
+                    storeDecorator, m, handlerFunctions, functionClients);
         }
 
         public Options withStore(UnaryOperator<StateStore> s) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, s,
-                    lambdas);
+                    lambdas, handlerFunctions, functionClients);
         }
 
         public Options withTickInterval(Duration d) {
             return new Options(d, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, handlerFunctions, functionClients);
         }
 
         public Options withPollers(int n) {
             return new Options(tickInterval, n, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, handlerFunctions, functionClients);
         }
 
         public Options withWaitSeconds(int s) {
             return new Options(tickInterval, pollers, functionThreads, s, settings, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, handlerFunctions, functionClients);
         }
 
         public Options withSettings(Coordinator.Settings s) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, s, dispatcherDecorator, storeDecorator,
-                    lambdas);
+                    lambdas, handlerFunctions, functionClients);
         }
 
         public Options withDispatcher(UnaryOperator<Dispatcher> d) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, d, storeDecorator,
-                    lambdas);
+                    lambdas, handlerFunctions, functionClients);
         }
     }
 
@@ -143,24 +164,42 @@ public final class DevHost implements AutoCloseable {
 
     /** @param clock what every hosted function reads as "now" (tests inject one to reach deadlines at once) */
     public DevHost(Env.Config config, AwsClients clients, Options options, java.time.Clock clock) {
+        Map<String, String> routes = options.handlerFunctions().isEmpty()
+                ? Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION) : options.handlerFunctions();
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName());
-        this.functions = new Functions(devConfig, clients, clock,
+                routes, config.stage(), null, config.stackName());
+        Function<String, AwsClients> clientsOf = options.functionClients() == null ? name -> clients
+                : options.functionClients();
+        AwsClients coordinatorClients = clientsOf.apply(COORDINATOR);
+        this.functions = new Functions(devConfig, coordinatorClients, clock,
                 JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
-        this.sqs = clients.sqs();
+        // The Lambda SQS event source polls with the coordinator's execution role.
+        this.sqs = coordinatorClients.sqs();
         this.queueUrl = devConfig.queueUrl();
-        this.region = clients.region().id();
+        this.region = coordinatorClients.region().id();
         this.queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
         this.options = options;
-        this.lambdaTasks = new InProcessFunctions(options.lambdas(), () -> sdkInvoker(clients));
-        TaskRuntime runtime = functions.taskRuntime();
-        Map<String, RequestStreamHandler> fns = Map.of(
-                TASK_FUNCTION, new TaskFunctionHandler(runtime, null),
-                COMMAND_RUNNER, new CommandRunnerHandler(runtime, () -> lambdaTasks));
-        this.invoker = new InProcessInvoker(fns, body -> sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)),
-                Duration.ofMinutes(15), options.functionThreads());
+        // One set of services per identity: with a single identity (sluice dev) every function shares the
+        // coordinator's, as before.
+        Map<AwsClients, Functions> byClients = new java.util.IdentityHashMap<>();
+        byClients.put(coordinatorClients, functions);
+        Function<String, Functions> functionsOf = name -> byClients.computeIfAbsent(clientsOf.apply(name),
+                c -> new Functions(devConfig, c, clock, functions.log(), functions.metrics(),
+                        options.storeDecorator()));
+        AwsClients runnerClients = clientsOf.apply(COMMAND_RUNNER);
+        this.lambdaTasks = new InProcessFunctions(options.lambdas(), () -> sdkInvoker(runnerClients));
+        Map<String, RequestStreamHandler> fns = new java.util.HashMap<>();
+        for (String taskFunction : new java.util.TreeSet<>(routes.values())) {
+            fns.put(taskFunction, new TaskFunctionHandler(functionsOf.apply(taskFunction).taskRuntime(), null));
+        }
+        fns.put(COMMAND_RUNNER, new CommandRunnerHandler(functionsOf.apply(COMMAND_RUNNER).taskRuntime(),
+                () -> lambdaTasks));
+        // Lambda sends a failed asynchronous invocation's record to the OnFailure destination with the function's role.
+        this.invoker = new InProcessInvoker(fns, (function, body) -> clientsOf.apply(function).sqs()
+                .sendMessage(b -> b.queueUrl(queueUrl).messageBody(body)), Duration.ofMinutes(15),
+                options.functionThreads());
         this.coordinator = functions.coordinator(options.dispatcherDecorator().apply(invoker), options.settings());
         this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics());
     }
@@ -223,7 +262,7 @@ public final class DevHost implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             handler.handleRequest(new ByteArrayInputStream(eventJson.getBytes(StandardCharsets.UTF_8)), out,
-                    new DevContext("sluice-dev-coordinator", 60_000));
+                    new DevContext(COORDINATOR, 60_000));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -26,12 +27,18 @@ import java.util.function.Consumer;
  */
 public final class InProcessInvoker implements Dispatcher, AutoCloseable {
     private final Map<String, RequestStreamHandler> functions;
-    private final Consumer<String> onFailure;
+    private final BiConsumer<String, String> onFailure;
     private final Duration functionTimeout;
     private final ExecutorService workers;
     private final AtomicInteger running = new AtomicInteger();
 
     public InProcessInvoker(Map<String, RequestStreamHandler> functions, Consumer<String> onFailure,
+                            Duration functionTimeout, int threads) {
+        this(functions, (function, record) -> onFailure.accept(record), functionTimeout, threads);
+    }
+
+    /** @param onFailure takes the failed function's name and the destination record */
+    public InProcessInvoker(Map<String, RequestStreamHandler> functions, BiConsumer<String, String> onFailure,
                             Duration functionTimeout, int threads) {
         this.functions = Map.copyOf(functions);
         this.onFailure = onFailure;
@@ -58,7 +65,7 @@ public final class InProcessInvoker implements Dispatcher, AutoCloseable {
                 handler.handleRequest(new ByteArrayInputStream(payloadJson.getBytes(StandardCharsets.UTF_8)), out,
                         new DevContext(function, functionTimeout.toMillis()));
             } catch (Throwable e) {
-                onFailure.accept(destinationRecord(function, payloadJson, e));
+                onFailure.accept(function, destinationRecord(function, payloadJson, e));
             } finally {
                 running.decrementAndGet();
             }
