@@ -62,6 +62,11 @@ final class OffloadedOutputsView implements RunView {
     }
 
     @Override
+    public void prefetch(java.util.Collection<TaskKey> keys) {
+        view.prefetch(keys); // one BatchGetItem for a completion's downstream instances, not one GetItem each
+    }
+
+    @Override
     public BreakerState breaker(String name) {
         return view.breaker(name);
     }

@@ -214,11 +214,13 @@ class TemplateDriftTest {
     @Test
     void coordinatorMayInvokeEveryTaskRuntimeAndNothingElse() {
         Set<String> invocable = new TreeSet<>();
-        resource(COORDINATOR).path("Properties").path("Policies").forEach(p -> {
-            if (p.has("LambdaInvokePolicy")) {
-                invocable.add(p.path("LambdaInvokePolicy").path("FunctionName").path("Ref").asText());
-            }
-        });
+        String role = resource(COORDINATOR).path("Properties").path("Role").path("Fn::GetAtt").path(0).asText();
+        resource(role).path("Properties").path("Policies").forEach(p -> p.path("PolicyDocument").path("Statement")
+                .forEach(s -> {
+                    if (s.path("Action").toString().contains("lambda:InvokeFunction")) {
+                        s.path("Resource").forEach(r -> invocable.add(r.path("Ref").asText().replace(".Alias", "")));
+                    }
+                }));
         Set<String> runtimes = new TreeSet<>(functions().keySet());
         runtimes.remove(COORDINATOR);
         assertThat(invocable).isEqualTo(runtimes);

@@ -1,6 +1,7 @@
 package dev.sluice.infra;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -8,6 +9,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -45,14 +48,15 @@ public final class AwsClients implements AutoCloseable {
     private final Lazy<LambdaClient> lambda;
     private final Lazy<SnsClient> sns;
 
-    private AwsClients(Region region, URI endpoint, AwsCredentialsProvider credentials, SdkHttpClient http) {
+    private AwsClients(Region region, URI endpoint, AwsCredentialsProvider credentials, SdkHttpClient http,
+                       List<ExecutionInterceptor> interceptors) {
         this.region = Objects.requireNonNull(region, "region");
         this.endpoint = endpoint;
         this.credentials = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         this.http = http != null ? http : UrlConnectionHttpClient.builder().build();
         this.dynamo = new Lazy<>(() -> {
             var b = DynamoDbClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
-                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
+                    .overrideConfiguration(c -> configure(c, interceptors));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
@@ -60,7 +64,7 @@ public final class AwsClients implements AutoCloseable {
         });
         this.s3 = new Lazy<>(() -> {
             var b = S3Client.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
-                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
+                    .overrideConfiguration(c -> configure(c, interceptors));
             if (endpoint != null) {
                 b.endpointOverride(endpoint).forcePathStyle(true)
                         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -70,7 +74,7 @@ public final class AwsClients implements AutoCloseable {
         });
         this.sqs = new Lazy<>(() -> {
             var b = SqsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
-                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
+                    .overrideConfiguration(c -> configure(c, interceptors));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
@@ -78,7 +82,7 @@ public final class AwsClients implements AutoCloseable {
         });
         this.lambda = new Lazy<>(() -> {
             var b = LambdaClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
-                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
+                    .overrideConfiguration(c -> configure(c, interceptors));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
@@ -86,12 +90,17 @@ public final class AwsClients implements AutoCloseable {
         });
         this.sns = new Lazy<>(() -> {
             var b = SnsClient.builder().region(region).credentialsProvider(this.credentials).httpClient(this.http)
-                    .overrideConfiguration(c -> c.retryStrategy(AwsRetries.standard()));
+                    .overrideConfiguration(c -> configure(c, interceptors));
             if (endpoint != null) {
                 b.endpointOverride(endpoint);
             }
             return b.build();
         });
+    }
+
+    private static void configure(ClientOverrideConfiguration.Builder c, List<ExecutionInterceptor> interceptors) {
+        c.retryStrategy(AwsRetries.standard());
+        interceptors.forEach(c::addExecutionInterceptor);
     }
 
     /** The process-wide clients configured from the environment (built once, on first use). */
@@ -112,13 +121,21 @@ public final class AwsClients implements AutoCloseable {
      * @param credentials null for the SDK's default chain
      */
     public static AwsClients create(Region region, URI endpoint, AwsCredentialsProvider credentials) {
-        return new AwsClients(region, endpoint, credentials, null);
+        return new AwsClients(region, endpoint, credentials, null, List.of());
     }
 
     /** As above with a given HTTP client (closed with these clients), e.g. a wrapper used by tests. */
     public static AwsClients create(Region region, URI endpoint, AwsCredentialsProvider credentials,
                                     SdkHttpClient http) {
-        return new AwsClients(region, endpoint, credentials, http);
+        return new AwsClients(region, endpoint, credentials, http, List.of());
+    }
+
+    /**
+     * As above, with SDK execution interceptors on every client (tests record the calls each identity makes).
+     */
+    public static AwsClients create(Region region, URI endpoint, AwsCredentialsProvider credentials,
+                                    SdkHttpClient http, List<ExecutionInterceptor> interceptors) {
+        return new AwsClients(region, endpoint, credentials, http, List.copyOf(interceptors));
     }
 
     public Region region() {

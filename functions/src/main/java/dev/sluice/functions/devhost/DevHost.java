@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -65,25 +66,45 @@ public final class DevHost implements AutoCloseable {
 
     /**
      * @param dispatcherDecorator wraps the in-process dispatcher (tests count dispatches with it)
+     * @param handlerFunctions    handler class -> the name of the hosted task function that runs it; empty: one task
+     *                            function ({@link #TASK_FUNCTION}) runs every class
+     * @param functionClients     the AWS clients each hosted function uses, by function name ({@link #COORDINATOR},
+     *                            {@link #COMMAND_RUNNER}, a task function); null: the host's clients for all. Tests
+     *                            give each function the credentials of its own IAM identity.
      */
     public record Options(Duration tickInterval, int pollers, int functionThreads, int waitSeconds,
                           Coordinator.Settings settings, UnaryOperator<Dispatcher> dispatcherDecorator,
                           UnaryOperator<StateStore> storeDecorator, Map<String, RequestStreamHandler> lambdas,
-                          RecursiveLoop recursiveLoop) {
+                          RecursiveLoop recursiveLoop, Map<String, String> handlerFunctions,
+                          Function<String, AwsClients> functionClients) {
         public Options {
             lambdas = Map.copyOf(lambdas == null ? Map.of() : lambdas);
             recursiveLoop = recursiveLoop == null ? RecursiveLoop.shipped() : recursiveLoop;
+            handlerFunctions = Map.copyOf(handlerFunctions == null ? Map.of() : handlerFunctions);
         }
 
         /** Which hosted functions may run past 16 invocations in one chain (template.yaml's RecursiveLoop). */
         public Options withRecursiveLoop(RecursiveLoop r) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
-                    storeDecorator, lambdas, r);
+                    storeDecorator, lambdas, r, handlerFunctions, functionClients);
         }
 
         public static Options defaults() {
             return new Options(Duration.ofMinutes(1), 1, 16, 5, Coordinator.Settings.defaults(),
-                    UnaryOperator.identity(), UnaryOperator.identity(), Map.of(), RecursiveLoop.shipped());
+                    UnaryOperator.identity(), UnaryOperator.identity(), Map.of(), RecursiveLoop.shipped(), Map.of(),
+                    null);
+        }
+
+        /** One hosted task function per name in {@code classToFunction}, each running the classes mapped to it. */
+        public Options withHandlerFunctions(Map<String, String> classToFunction) {
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
+                    storeDecorator, lambdas, recursiveLoop, classToFunction, functionClients);
+        }
+
+        /** Each hosted function's AWS clients, by function name (see {@link Options}). */
+        public Options withFunctionClients(Function<String, AwsClients> clients) {
+            return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
+                    storeDecorator, lambdas, recursiveLoop, handlerFunctions, clients);
         }
 
         /**
@@ -94,37 +115,37 @@ public final class DevHost implements AutoCloseable {
             Map<String, RequestStreamHandler> m = new java.util.HashMap<>(lambdas);
             m.put(name, handler);
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator,
-                    storeDecorator, m, recursiveLoop);
+                    storeDecorator, m, recursiveLoop, handlerFunctions, functionClients);
         }
 
         public Options withStore(UnaryOperator<StateStore> s) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, s,
-                    lambdas, recursiveLoop);
+                    lambdas, recursiveLoop, handlerFunctions, functionClients);
         }
 
         public Options withTickInterval(Duration d) {
             return new Options(d, pollers, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
-                    lambdas, recursiveLoop);
+                    lambdas, recursiveLoop, handlerFunctions, functionClients);
         }
 
         public Options withPollers(int n) {
             return new Options(tickInterval, n, functionThreads, waitSeconds, settings, dispatcherDecorator, storeDecorator,
-                    lambdas, recursiveLoop);
+                    lambdas, recursiveLoop, handlerFunctions, functionClients);
         }
 
         public Options withWaitSeconds(int s) {
             return new Options(tickInterval, pollers, functionThreads, s, settings, dispatcherDecorator, storeDecorator,
-                    lambdas, recursiveLoop);
+                    lambdas, recursiveLoop, handlerFunctions, functionClients);
         }
 
         public Options withSettings(Coordinator.Settings s) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, s, dispatcherDecorator, storeDecorator,
-                    lambdas, recursiveLoop);
+                    lambdas, recursiveLoop, handlerFunctions, functionClients);
         }
 
         public Options withDispatcher(UnaryOperator<Dispatcher> d) {
             return new Options(tickInterval, pollers, functionThreads, waitSeconds, settings, d, storeDecorator,
-                    lambdas, recursiveLoop);
+                    lambdas, recursiveLoop, handlerFunctions, functionClients);
         }
     }
 
@@ -155,25 +176,41 @@ public final class DevHost implements AutoCloseable {
 
     /** @param clock what every hosted function reads as "now" (tests inject one to reach deadlines at once) */
     public DevHost(Env.Config config, AwsClients clients, Options options, java.time.Clock clock) {
+        Map<String, String> routes = options.handlerFunctions().isEmpty()
+                ? Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION) : options.handlerFunctions();
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName(),
-                config.timeMargin());
-        this.functions = new Functions(devConfig, clients, clock,
+                routes, config.stage(), null, config.stackName(), config.timeMargin());
+        Function<String, AwsClients> clientsOf = options.functionClients() == null ? name -> clients
+                : options.functionClients();
+        AwsClients coordinatorClients = clientsOf.apply(COORDINATOR);
+        this.functions = new Functions(devConfig, coordinatorClients, clock,
                 JsonLog.stdout(), Metrics.stdout(), options.storeDecorator(), Lineage::currentHeader);
-        this.sqs = clients.sqs();
+        // The Lambda SQS event source polls with the coordinator's execution role.
+        this.sqs = coordinatorClients.sqs();
         this.queueUrl = devConfig.queueUrl();
-        this.region = clients.region().id();
+        this.region = coordinatorClients.region().id();
         this.queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
         this.options = options;
-        this.lambdaTasks = new InProcessFunctions(options.lambdas(), () -> sdkInvoker(clients));
-        TaskRuntime runtime = functions.taskRuntime();
-        Map<String, RequestStreamHandler> fns = Map.of(
-                TASK_FUNCTION, new TaskFunctionHandler(runtime, null),
-                COMMAND_RUNNER, new CommandRunnerHandler(runtime, () -> lambdaTasks));
-        this.invoker = new InProcessInvoker(fns, this::sendWithTrace, Duration.ofMinutes(15),
-                options.functionThreads(), (fn, chain) -> admit(fn, chain, null));
+        // One set of services per identity: with a single identity (sluice dev) every function shares the
+        // coordinator's, as before.
+        Map<AwsClients, Functions> byClients = new java.util.IdentityHashMap<>();
+        byClients.put(coordinatorClients, functions);
+        Function<String, Functions> functionsOf = name -> byClients.computeIfAbsent(clientsOf.apply(name),
+                c -> new Functions(devConfig, c, clock, functions.log(), functions.metrics(),
+                        options.storeDecorator(), Lineage::currentHeader));
+        AwsClients runnerClients = clientsOf.apply(COMMAND_RUNNER);
+        this.lambdaTasks = new InProcessFunctions(options.lambdas(), () -> sdkInvoker(runnerClients));
+        Map<String, RequestStreamHandler> fns = new java.util.HashMap<>();
+        for (String taskFunction : new java.util.TreeSet<>(routes.values())) {
+            fns.put(taskFunction, new TaskFunctionHandler(functionsOf.apply(taskFunction).taskRuntime(), null));
+        }
+        fns.put(COMMAND_RUNNER, new CommandRunnerHandler(functionsOf.apply(COMMAND_RUNNER).taskRuntime(),
+                () -> lambdaTasks));
+        // Lambda sends a failed asynchronous invocation's record to the OnFailure destination with the function's role.
+        this.invoker = new InProcessInvoker(fns, (function, body) -> sendWithTrace(clientsOf.apply(function), body),
+                Duration.ofMinutes(15), options.functionThreads(), (fn, chain) -> admit(fn, chain, null));
         this.coordinator = functions.coordinator(options.dispatcherDecorator().apply(invoker), options.settings());
         this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics(),
                 devConfig.timeMargin());
@@ -348,9 +385,10 @@ public final class DevHost implements AutoCloseable {
     }
 
     /** A raw message (an OnFailure destination record) to the coordinator queue, in the sender's chain. */
-    private void sendWithTrace(String body) {
+    /** Sends to the coordinator queue with the caller's lineage, as {@code clients}' identity (null: the host's). */
+    private void sendWithTrace(AwsClients clients, String body) {
         String trace = Lineage.currentHeader();
-        sqs.sendMessage(b -> {
+        (clients == null ? sqs : clients.sqs()).sendMessage(b -> {
             b.queueUrl(queueUrl).messageBody(body);
             if (trace != null) {
                 b.messageSystemAttributes(dev.sluice.functions.dispatch.SqsCoordinatorQueue.traceAttribute(trace));

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
@@ -31,7 +32,7 @@ import java.util.function.Consumer;
  */
 public final class InProcessInvoker implements Dispatcher, AutoCloseable {
     private final Map<String, RequestStreamHandler> functions;
-    private final Consumer<String> onFailure;
+    private final BiConsumer<String, String> onFailure;
     private final Duration functionTimeout;
     private final ExecutorService workers;
     private final AtomicInteger running = new AtomicInteger();
@@ -39,11 +40,14 @@ public final class InProcessInvoker implements Dispatcher, AutoCloseable {
 
     public InProcessInvoker(Map<String, RequestStreamHandler> functions, Consumer<String> onFailure,
                             Duration functionTimeout, int threads) {
-        this(functions, onFailure, functionTimeout, threads, (f, l) -> true);
+        this(functions, (function, record) -> onFailure.accept(record), functionTimeout, threads, (f, l) -> true);
     }
 
-    /** @param admit whether a function may run as this invocation of its chain (false: Lambda stops it) */
-    public InProcessInvoker(Map<String, RequestStreamHandler> functions, Consumer<String> onFailure,
+    /**
+     * @param onFailure takes the failed function's name and the destination record
+     * @param admit whether a function may run as this invocation of its chain (false: Lambda stops it)
+     */
+    public InProcessInvoker(Map<String, RequestStreamHandler> functions, BiConsumer<String, String> onFailure,
                             Duration functionTimeout, int threads, BiPredicate<String, Lineage> admit) {
         this.admit = admit;
         this.functions = Map.copyOf(functions);
@@ -70,7 +74,7 @@ public final class InProcessInvoker implements Dispatcher, AutoCloseable {
         workers.execute(() -> Lineage.within(chain, () -> {
             try {
                 if (!admit.test(function, chain)) {
-                    onFailure.accept(destinationRecord(function, payloadJson, new RecursiveInvocationException(
+                    onFailure.accept(function, destinationRecord(function, payloadJson, new RecursiveInvocationException(
                             "Lambda stopped " + function + ": a recursive loop (invocation " + chain.count(function)
                                     + " in one chain, more than " + RecursiveLoop.MAX_INVOCATIONS + ")")));
                     return;
@@ -79,7 +83,7 @@ public final class InProcessInvoker implements Dispatcher, AutoCloseable {
                 handler.handleRequest(new ByteArrayInputStream(payloadJson.getBytes(StandardCharsets.UTF_8)), out,
                         new DevContext(function, functionTimeout.toMillis()));
             } catch (Throwable e) {
-                onFailure.accept(destinationRecord(function, payloadJson, e));
+                onFailure.accept(function, destinationRecord(function, payloadJson, e));
             } finally {
                 running.decrementAndGet();
             }

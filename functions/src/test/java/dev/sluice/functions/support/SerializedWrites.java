@@ -39,6 +39,11 @@ public final class SerializedWrites {
                 ? inner -> wrap(inner, lock) : UnaryOperator.identity();
     }
 
+    /** Writes one at a time in this JVM, whatever the endpoint (for a test that starts a moto of its own). */
+    public static UnaryOperator<StateStore> always() {
+        return SerializedWrites::wrap;
+    }
+
     static StateStore wrap(StateStore inner) {
         return wrap(inner, LOCK);
     }

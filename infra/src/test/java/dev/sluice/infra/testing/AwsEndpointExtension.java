@@ -166,11 +166,24 @@ public final class AwsEndpointExtension implements BeforeAllCallback {
         if (resolve().source() != Source.MOTO) {
             throw new IllegalStateException("the endpoint is " + endpoint.source() + ", not moto");
         }
-        return launchMoto(motoServerBinary()).uri();
+        return launchMoto(motoServerBinary(), java.util.Map.of()).uri();
     }
 
     private static Endpoint startMoto() {
-        return launchMoto(motoServerBinary());
+        return launchMoto(motoServerBinary(), java.util.Map.of());
+    }
+
+    /**
+     * Starts a moto server of the caller's own (a free loopback port, stopped by a shutdown hook), whatever endpoint
+     * this JVM resolved, with extra environment such as {@code INITIAL_NO_AUTH_ACTION_COUNT} (IAM enforcement).
+     */
+    public static synchronized URI startMotoWith(java.util.Map<String, String> env) {
+        return launchMoto(motoServerBinary(), env).uri();
+    }
+
+    /** An HTTP client that sends one request at a time across the JVM, as this JVM's moto clients do. */
+    public static software.amazon.awssdk.http.SdkHttpClient serializingHttpClient() {
+        return new SerializingHttpClient(UrlConnectionHttpClient.builder().build());
     }
 
     private static Path motoServerBinary() {
@@ -199,15 +212,17 @@ public final class AwsEndpointExtension implements BeforeAllCallback {
         return server;
     }
 
-    private static Endpoint launchMoto(Path server) {
+    private static Endpoint launchMoto(Path server, java.util.Map<String, String> env) {
         Path root = projectRoot();
         int port = freePort();
         Process moto;
         try {
             Path log = root.resolve("infra/target/moto-server-" + port + ".log");
             Files.createDirectories(log.getParent());
-            moto = new ProcessBuilder(server.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(server.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            moto = pb.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + server + ": " + e.getMessage(), e);
         }
