@@ -12,7 +12,6 @@ import dev.sluice.functions.Env;
 import dev.sluice.functions.Functions;
 import dev.sluice.functions.TaskFunctionHandler;
 import dev.sluice.functions.dispatch.Dispatcher;
-import dev.sluice.functions.dispatch.FunctionRouter;
 import dev.sluice.functions.dispatch.LambdaFunctionInvoker;
 import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.functions.obs.Metrics;
@@ -145,7 +144,7 @@ public final class DevHost implements AutoCloseable {
     public DevHost(Env.Config config, AwsClients clients, Options options, java.time.Clock clock) {
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION), config.stage(), null, config.stackName());
+                TASK_FUNCTION, config.stage(), null, config.stackName());
         this.functions = new Functions(devConfig, clients, clock,
                 JsonLog.stdout(), Metrics.stdout(), options.storeDecorator());
         this.sqs = clients.sqs();

@@ -40,7 +40,7 @@ public final class TestCoordinator {
         metrics = new Metrics(out, clock);
         registry = new DagRegistry(store, dags, clock, Duration.ZERO, log);
         coordinator = new Coordinator(store, registry, dispatcher,
-                new FunctionRouter(Map.of("*", "task-fn"), "command-fn"), queue, null, clock,
+                new FunctionRouter("task-fn", "command-fn"), queue, null, clock,
                 new SplittableRandom(7), log, metrics, Coordinator.Settings.defaults(), null);
         handler = new CoordinatorHandler(coordinator, log, metrics);
     }

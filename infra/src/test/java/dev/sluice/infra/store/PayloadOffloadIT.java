@@ -48,7 +48,7 @@ class PayloadOffloadIT {
                 .key(Items.instanceKey("r1", TaskKey.of("a"))).consistentRead(true)).item();
         assertThat(Items.size(item)).isLessThan(2048);
         assertThat(item).doesNotContainKey("o").containsKey("o@");
-        assertThat(item.get("o@").s()).isEqualTo("s3://" + bucket + "/payloads/r1/a/2.json");
+        assertThat(item.get("o@").s()).isEqualTo("s3://" + bucket + "/payloads/runs/r1/a/2.json");
         Map<String, AttributeValue> runItem = c.dynamoDb().getItem(b -> b.tableName(AWS.tableName())
                 .key(Items.runKey("r1")).consistentRead(true)).item();
         assertThat(Items.size(runItem)).isLessThan(2048);
