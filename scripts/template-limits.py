@@ -12,6 +12,9 @@ both branches of an Fn::If), and these are checked:
   - inline policy size: the inline policies of each role together at most 10,240 characters without whitespace
     (IAM's aggregate limit), and at most 10 managed policies per role;
   - function names: at most 64 characters;
+  - recursive loops: a function that an SQS queue's event source mapping invokes, or that can send to such a queue
+    (by its policy or its OnFailure destination), is in a Lambda -> SQS -> Lambda loop, which Lambda stops after 16
+    hops unless the function has RecursiveLoop: Allow;
   - schedule expressions: every Scheduler schedule's expression, and the default and AllowedPattern of a parameter
     that gives it, against EventBridge Scheduler's grammar (the pattern is tried on good and bad samples);
   - event age: every asynchronous invoke config sets MaximumEventAgeInSeconds, at most the engine's give-up on a
@@ -267,7 +270,60 @@ def check(sam_template, max_event_age):
                                 f"({max_event_age} s)")
         elif typ == "AWS::Scheduler::Schedule":
             problems.extend(check_schedule(name, props.get("ScheduleExpression"), cfn.get("Parameters", {}), res))
+    problems.extend(check_loops(resources, res))
     return problems
+
+
+def glob(pattern):
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
+
+
+def function_of(logical, resources):
+    """The AWS::Lambda::Function behind a function, version or alias reference."""
+    r = resources.get(logical, {})
+    if r.get("Type") in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+        fn = r["Properties"]["FunctionName"]
+        target = fn.get("Ref") if isinstance(fn, dict) else None
+        return function_of(target, resources) if target else None
+    return logical if r.get("Type") == "AWS::Lambda::Function" else None
+
+
+def check_loops(resources, res):
+    """Functions in a Lambda -> SQS -> Lambda loop must allow it (RecursiveLoop: Allow)."""
+    queues, in_loop = {}, {}   # queue ARN -> logical id; function -> why it is in a loop
+    for name, r in resources.items():
+        if r["Type"] == "AWS::Lambda::EventSourceMapping":
+            arn = res.string(r["Properties"]["EventSourceArn"])
+            if ":sqs:" in arn:
+                queues[arn] = r["Properties"]["EventSourceArn"].get("Fn::GetAtt", [arn])[0]
+                fn = r["Properties"]["FunctionName"]
+                target = function_of(fn.get("Ref"), resources) if isinstance(fn, dict) else None
+                if target:
+                    in_loop[target] = f"{name} invokes it from {queues[arn]}"
+    for name, r in resources.items():
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig":
+            dest = res.value(r["Properties"].get("DestinationConfig", {})).get("OnFailure", {}).get("Destination")
+            fn = function_of(r["Properties"]["FunctionName"].get("Ref"), resources)
+            if fn and dest in queues:
+                in_loop.setdefault(fn, f"its OnFailure destination is {queues[dest]}")
+        if r["Type"] != "AWS::Lambda::Function":
+            continue
+        role = r["Properties"].get("Role", {})
+        role_name = role.get("Fn::GetAtt", [None])[0] if isinstance(role, dict) else None
+        for policy in resources.get(role_name, {}).get("Properties", {}).get("Policies", []):
+            for st in res.value(policy.get("PolicyDocument", {})).get("Statement", []):
+                actions = st.get("Action", [])
+                actions = [actions] if isinstance(actions, str) else actions
+                if st.get("Effect") != "Allow" or not any(glob(a).fullmatch("sqs:SendMessage") for a in actions):
+                    continue
+                targets = st.get("Resource", [])
+                for t in [targets] if isinstance(targets, str) else targets:
+                    for q in queues:
+                        if glob(t).fullmatch(q):
+                            in_loop.setdefault(name, f"it may send to {queues[q]}")
+    return [f"{fn}: in a Lambda -> SQS -> Lambda loop ({why}) without RecursiveLoop: Allow; Lambda stops such a "
+            f"chain after 16 hops" for fn, why in sorted(in_loop.items())
+            if resources[fn]["Properties"].get("RecursiveLoop") != "Allow"]
 
 
 def check_schedule(name, expr, parameters, res):
@@ -345,6 +401,11 @@ def breakages(t):
                 return
         raise ValueError("no EventInvokeConfig to break")
 
+    def loop_detection(c):
+        c["Globals"]["Function"].pop("RecursiveLoop", None)
+        for r in c["Resources"].values():
+            r.get("Properties", {}).pop("RecursiveLoop", None)
+
     def long_name(c):
         _, fn = a_function(c)
         fn["Properties"]["FunctionName"] = {"Fn::Sub": "${AWS::StackName}-task-Example"}
@@ -355,7 +416,8 @@ def breakages(t):
             ("a schedule default Scheduler refuses", bad_default, "is not an EventBridge Scheduler expression"),
             ("a schedule pattern that lets rate(1 minutes) through", loose_pattern, "AllowedPattern accepts"),
             ("a 6-hour maximum event age", stale_events, "exceeds the engine's give-up"),
-            ("a function name from the stack name", long_name, "characters; Lambda takes at most")]
+            ("a function name from the stack name", long_name, "characters; Lambda takes at most"),
+            ("no RecursiveLoop: Allow on the coordinator's loop", loop_detection, "without RecursiveLoop: Allow")]
 
 
 def schedule_parameter(t):
@@ -406,7 +468,9 @@ def main(argv):
             chars = sum(len(re.sub(r"\s", "", compact(res.value(p.get("PolicyDocument", {})))))
                         for p in r["Properties"].get("Policies", []))
             print(f"   {name}: inline policies {chars} of {MAX_ROLE_INLINE_POLICY_CHARS} characters at worst")
-        elif r["Type"] == "AWS::CloudWatch::Alarm" and "Metrics" in r["Properties"]:
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("RecursiveLoop") == "Allow":
+            print(f"   {name}: RecursiveLoop Allow")
+        if r["Type"] == "AWS::CloudWatch::Alarm" and "Metrics" in r["Properties"]:
             n = sum("MetricStat" in m for m in r["Properties"]["Metrics"])
             print(f"   {name}: {n} of {MAX_ALARM_METRICS} metrics")
     print("   limits: within every one")
