@@ -5,6 +5,9 @@
 #   3. checkov -f template.yaml                                (no failed check; every checkov:skip has a reason)
 #   4. the Makefile's build-<LogicalId> targets match the template's functions
 #   5. sam build (no Docker) and, in each function's artifact: its Handler class, and SLUICE_TASK_CLASS if set
+#   6. the service limits cfn-lint does not check, on the built template (scripts/template-limits.py: metrics per
+#      alarm, environment and inline policy sizes at worst, function names, schedule expressions, event age),
+#      after a self-test that proves each check fails on a deliberately broken copy
 # Tools come from PyPI into project-local venvs (scripts/venv.sh sam|lint); the functions jar from Maven (Makefile).
 # Works offline once the venvs and ~/.m2 are warm. Usage: scripts/check-template.sh
 set -euo pipefail
@@ -117,6 +120,10 @@ if failures:
     sys.exit(1)
 print(f"   {checked} functions checked")
 PY
+done_step
+
+step "service limits on the built template (scripts/template-limits.py, self-test first)"
+"$sam_bin/python" scripts/template-limits.py --self-test "$build_dir/template.yaml"
 done_step
 
 echo "template checks passed in ${SECONDS} s"

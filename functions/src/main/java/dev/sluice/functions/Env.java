@@ -1,9 +1,5 @@
 package dev.sluice.functions;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.engine.Json;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -19,7 +15,8 @@ public final class Env {
     public static final String PAYLOAD_THRESHOLD_BYTES = "SLUICE_PAYLOAD_THRESHOLD_BYTES";
     public static final String ALERT_TOPIC_ARN = "SLUICE_ALERT_TOPIC_ARN";
     public static final String COMMAND_RUNNER_FUNCTION = "SLUICE_COMMAND_RUNNER_FUNCTION";
-    public static final String HANDLER_FUNCTIONS = "SLUICE_HANDLER_FUNCTIONS";
+    /** The function of each handler class, by naming convention: see {@link dev.sluice.functions.dispatch.FunctionRouter}. */
+    public static final String HANDLER_FUNCTION_PATTERN = "SLUICE_HANDLER_FUNCTION_PATTERN";
     public static final String STAGE = "SLUICE_STAGE";
     public static final String TASK_CLASS = "SLUICE_TASK_CLASS";
     /** The CloudFormation stack, named in alerts so that their CLI commands can be pasted as they are. */
@@ -39,20 +36,21 @@ public final class Env {
     }
 
     /**
-     * @param handlerFunctions handler class name -> function name or ARN; the key {@code "*"} is the fallback
+     * @param handlerFunctionPattern the function name or ARN of handler classes, {@code {name}} standing for the
+     *                         class's simple name (FunctionRouter), or null for none
      * @param taskClass        the Task class a task function hosts, or null to host the class each invocation names
      * @param alertTopicArn    the SNS topic of alerts (failed runs, missed SLAs), or null for no alerts
      * @param stackName        the deployment's stack name, or null
      * @param timeMargin       the coordinator's safety margin ({@link #TIME_MARGIN_MS}); null for the default
      */
     public record Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
-                         String alertTopicArn, String commandRunnerFunction, Map<String, String> handlerFunctions,
+                         String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
                          String stage, String taskClass, String stackName, java.time.Duration timeMargin) {
         public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
-                      String alertTopicArn, String commandRunnerFunction, Map<String, String> handlerFunctions,
+                      String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
                       String stage, String taskClass, String stackName) {
             this(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn, commandRunnerFunction,
-                    handlerFunctions, stage, taskClass, stackName, null);
+                    handlerFunctionPattern, stage, taskClass, stackName, null);
         }
 
         public Config {
@@ -65,22 +63,21 @@ public final class Env {
                 throw new IllegalArgumentException(PAYLOAD_THRESHOLD_BYTES + " must be at least 1024, got "
                         + payloadThresholdBytes);
             }
-            handlerFunctions = Map.copyOf(handlerFunctions == null ? Map.of() : handlerFunctions);
         }
 
         public Config withQueueUrl(String url) {
             return new Config(table, bucket, url, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName, timeMargin);
+                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin);
         }
 
         public Config withTaskClass(String cls) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctions, stage, cls, stackName, timeMargin);
+                    commandRunnerFunction, handlerFunctionPattern, stage, cls, stackName, timeMargin);
         }
 
         public Config withAlertTopicArn(String arn) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, arn,
-                    commandRunnerFunction, handlerFunctions, stage, taskClass, stackName, timeMargin);
+                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin);
         }
 
         /** Checks that the settings a component needs are present; names the missing variable. */
@@ -120,7 +117,7 @@ public final class Env {
         return new Config(blankToNull(lookup.apply(TABLE)), blankToNull(lookup.apply(BUCKET)),
                 blankToNull(lookup.apply(QUEUE_URL)), lookup.apply(DAGS_PREFIX), bytes,
                 blankToNull(lookup.apply(ALERT_TOPIC_ARN)), blankToNull(lookup.apply(COMMAND_RUNNER_FUNCTION)),
-                handlerFunctions(lookup.apply(HANDLER_FUNCTIONS)), blankToNull(lookup.apply(STAGE)),
+                blankToNull(lookup.apply(HANDLER_FUNCTION_PATTERN)), blankToNull(lookup.apply(STAGE)),
                 blankToNull(lookup.apply(TASK_CLASS)), blankToNull(lookup.apply(STACK_NAME)),
                 timeMargin(lookup.apply(TIME_MARGIN_MS)));
     }
@@ -138,31 +135,6 @@ public final class Env {
         } catch (NumberFormatException e) {
             throw new IllegalStateException(TIME_MARGIN_MS + " is not a number of milliseconds: " + ms);
         }
-    }
-
-    static Map<String, String> handlerFunctions(String json) {
-        if (json == null || json.isBlank()) {
-            return Map.of();
-        }
-        JsonNode n;
-        try {
-            n = Json.read(json);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(HANDLER_FUNCTIONS + " is not valid JSON: " + e.getMessage());
-        }
-        if (!n.isObject()) {
-            throw new IllegalStateException(HANDLER_FUNCTIONS
-                    + " must be a JSON object of handler class -> function name, got " + json);
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        n.fields().forEachRemaining(e -> {
-            if (!e.getValue().isTextual()) {
-                throw new IllegalStateException(HANDLER_FUNCTIONS + ": the function for " + e.getKey()
-                        + " must be a string");
-            }
-            out.put(e.getKey(), e.getValue().asText());
-        });
-        return out;
     }
 
     private static String blankToNull(String s) {

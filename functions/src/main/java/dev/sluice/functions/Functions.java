@@ -120,7 +120,7 @@ public final class Functions {
     }
 
     public Coordinator coordinator(Dispatcher dispatcher, Coordinator.Settings settings) {
-        FunctionRouter router = new FunctionRouter(config.handlerFunctions(), config.commandRunnerFunction());
+        FunctionRouter router = new FunctionRouter(config.handlerFunctionPattern(), config.commandRunnerFunction());
         return new Coordinator(store, dags, dispatcher, router, queue, payloads, clock, new SecureRandom(), log,
                 metrics, settings, dynamo::overdue, alerts());
     }

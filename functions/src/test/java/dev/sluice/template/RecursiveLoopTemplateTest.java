@@ -28,9 +28,12 @@ class RecursiveLoopTemplateTest {
     @Test
     void aFunctionWithoutRecursiveLoopAllowIsStopped() {
         var t = TemplateYaml.read(template()).deepCopy();
+        assertThat(RecursiveLoop.fromTemplate(t).allows(DevHost.COORDINATOR)).isTrue();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) t.path("Globals").path("Function")).remove("RecursiveLoop");
         ((com.fasterxml.jackson.databind.node.ObjectNode) t.path("Resources").path("CoordinatorFunction")
                 .path("Properties")).remove("RecursiveLoop");
         assertThat(RecursiveLoop.fromTemplate(t).allows(DevHost.COORDINATOR)).isFalse();
+        assertThat(RecursiveLoop.fromTemplate(t).allows(DevHost.COMMAND_RUNNER)).isFalse();
     }
 
     @Test

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.functions.Coordinator;
 import dev.sluice.functions.Env;
+import dev.sluice.functions.dispatch.FunctionRouter;
 import dev.sluice.infra.PayloadStore;
 import dev.sluice.infra.TableLayout;
+import dev.sluice.model.TaskKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
@@ -15,7 +17,6 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,7 @@ class TemplateDriftTest {
     private static final Map<String, String> ONLY_ON = Map.of(
             Env.TASK_CLASS, TASK_FUNCTION_HANDLER,
             Env.COMMAND_RUNNER_FUNCTION, COORDINATOR_HANDLER,
-            Env.HANDLER_FUNCTIONS, COORDINATOR_HANDLER,
+            Env.HANDLER_FUNCTION_PATTERN, COORDINATOR_HANDLER,
             Env.ALERT_TOPIC_ARN, COORDINATOR_HANDLER,
             Env.STACK_NAME, COORDINATOR_HANDLER,
             Env.TIME_MARGIN_MS, COORDINATOR_HANDLER);
@@ -146,22 +147,92 @@ class TemplateDriftTest {
     }
 
     @Test
-    void coordinatorDispatchesEachHandlerClassToItsOwnFunction() throws IOException {
-        Map<String, String> taskFunctions = taskFunctionsByClass();
-        JsonNode sub = environment(resource(COORDINATOR)).get(Env.HANDLER_FUNCTIONS).path("Fn::Sub");
-        assertThat(sub.isArray()).as(Env.HANDLER_FUNCTIONS + " is a !Sub [json, {var: !Ref X.Alias}]").isTrue();
-        String json = sub.get(0).asText();
-        Iterator<Map.Entry<String, JsonNode>> vars = sub.get(1).fields();
-        while (vars.hasNext()) {
-            Map.Entry<String, JsonNode> v = vars.next();
-            json = json.replace("${" + v.getKey() + "}", v.getValue().path("Ref").asText());
-        }
-        Map<String, String> dispatch = new TreeMap<>();
-        new ObjectMapper().readTree(json).fields().forEachRemaining(e -> dispatch.put(e.getKey(), e.getValue().asText()));
-
+    void coordinatorRoutesEachHandlerClassToItsOwnFunctionByName() {
+        TemplateValues values = new TemplateValues(Map.of());
+        String pattern = values.string(environment(resource(COORDINATOR)).get(Env.HANDLER_FUNCTION_PATTERN));
+        FunctionRouter router = new FunctionRouter(pattern, "runner");
+        String alias = TEMPLATE.path("Globals").path("Function").path("AutoPublishAlias").asText();
+        Map<String, String> routed = new TreeMap<>();
         Map<String, String> expected = new TreeMap<>();
-        taskFunctions.forEach((cls, fn) -> expected.put(cls, fn + ".Alias"));
-        assertThat(dispatch).isEqualTo(expected);
+        taskFunctionsByClass().forEach((cls, fn) -> {
+            routed.put(cls, router.functionFor(new TaskKind.Handler(cls)).orElseThrow());
+            expected.put(cls, "arn:aws:lambda:us-east-1:123456789012:function:"
+                    + values.string(resource(fn).path("Properties").path("FunctionName")) + ":" + alias);
+        });
+        assertThat(routed).isNotEmpty().isEqualTo(expected);
+    }
+
+    @Test
+    void coordinatorMayInvokeEveryTaskRuntimeAndNothingElse() {
+        TemplateValues values = new TemplateValues(Map.of());
+        List<Pattern> grants = new ArrayList<>();
+        Set<String> byAlias = new TreeSet<>();
+        int[] statements = {0};
+        String role = resource(COORDINATOR).path("Properties").path("Role").path("Fn::GetAtt").path(0).asText();
+        resource(role).path("Properties").path("Policies").forEach(p -> p.path("PolicyDocument").path("Statement")
+                .forEach(st -> {
+                    if (st.path("Action").toString().contains("lambda:InvokeFunction")) {
+                        statements[0]++;
+                        JsonNode r = st.path("Resource");
+                        (r.isArray() ? r : List.of(r)).forEach(one -> {
+                            if (one.has("Ref")) {
+                                byAlias.add(one.path("Ref").asText().replace(".Alias", ""));
+                            } else {
+                                grants.add(iamGlob(values.string(one)));
+                            }
+                        });
+                    }
+                }));
+        String alias = TEMPLATE.path("Globals").path("Function").path("AutoPublishAlias").asText();
+        Set<String> invocable = new TreeSet<>(byAlias);
+        functions().forEach((name, fn) -> {
+            JsonNode fnName = fn.path("Properties").path("FunctionName");
+            String physical = fnName.isMissingNode() ? "sluice-test-" + name + "-A1B2C3D4E5F6" : values.string(fnName);
+            String arn = "arn:aws:lambda:us-east-1:123456789012:function:" + physical + ":" + alias;
+            if (grants.stream().anyMatch(g -> g.matcher(arn).matches())) {
+                invocable.add(name);
+            }
+        });
+        Set<String> runtimes = new TreeSet<>(functions().keySet());
+        runtimes.remove(COORDINATOR);
+        assertThat(invocable).isEqualTo(runtimes);
+        assertThat(statements[0]).as("one invoke statement for all task functions, however many").isEqualTo(1);
+        assertThat(grants).as("one name pattern for all task functions, however many").hasSize(1);
+    }
+
+    @Test
+    void taskRuntimesGiveUpOnStaleEventsWhenTheEngineDoes() {
+        long giveUp = Coordinator.Settings.defaults().queuedLease().toSeconds();
+        functions().forEach((name, fn) -> {
+            if (!name.equals(COORDINATOR)) {
+                JsonNode age = fn.path("Properties").path("EventInvokeConfig").path("MaximumEventAgeInSeconds");
+                assertThat(age.isIntegralNumber()).as(name + " sets MaximumEventAgeInSeconds").isTrue();
+                assertThat(age.asLong()).as(name).isBetween(60L, giveUp);
+            }
+        });
+    }
+
+    @Test
+    void runPayloadsExpireAndDagVersionsDoNot() {
+        List<String> expiring = new ArrayList<>();
+        resource("DataBucket").path("Properties").path("LifecycleConfiguration").path("Rules").forEach(rule -> {
+            if (rule.has("ExpirationInDays") || rule.has("ExpirationDate")) {
+                expiring.add(rule.path("Prefix").asText(rule.path("Filter").path("Prefix").asText("")));
+            }
+        });
+        assertThat(expiring).containsExactly(PayloadStore.RUNS_PREFIX);
+        assertThat(PayloadStore.DAG_VERSIONS_PREFIX).doesNotStartWith(PayloadStore.RUNS_PREFIX);
+        assertThat(PayloadStore.key("dags", dev.sluice.engine.TaskKey.of("x"), 1, ".json"))
+                .startsWith(PayloadStore.RUNS_PREFIX).doesNotStartWith(PayloadStore.DAG_VERSIONS_PREFIX);
+    }
+
+    /** An IAM resource pattern ({@code *} any run of characters, {@code ?} one) as a regex. */
+    private static Pattern iamGlob(String resource) {
+        StringBuilder re = new StringBuilder();
+        for (char c : resource.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString());
     }
 
     @Test
@@ -209,21 +280,6 @@ class TemplateDriftTest {
             assertThat(onFailure.path("Destination").path("Fn::GetAtt").get(0).asText()).as(name)
                     .isEqualTo("CoordinatorQueue");
         });
-    }
-
-    @Test
-    void coordinatorMayInvokeEveryTaskRuntimeAndNothingElse() {
-        Set<String> invocable = new TreeSet<>();
-        String role = resource(COORDINATOR).path("Properties").path("Role").path("Fn::GetAtt").path(0).asText();
-        resource(role).path("Properties").path("Policies").forEach(p -> p.path("PolicyDocument").path("Statement")
-                .forEach(s -> {
-                    if (s.path("Action").toString().contains("lambda:InvokeFunction")) {
-                        s.path("Resource").forEach(r -> invocable.add(r.path("Ref").asText().replace(".Alias", "")));
-                    }
-                }));
-        Set<String> runtimes = new TreeSet<>(functions().keySet());
-        runtimes.remove(COORDINATOR);
-        assertThat(invocable).isEqualTo(runtimes);
     }
 
     @Test

@@ -10,17 +10,24 @@ import java.util.Objects;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * Keeps large payloads (task outputs, invocation payloads, mapped items) in S3 so that DynamoDB items stay far below
  * 400 KB and messages below 1 MB. Text above the threshold is written to
- * {@code s3://bucket/payloads/<runId>/<taskKey>/<try>.json} and replaced by a reference {@code {"$ref":"s3://..."}};
- * {@link #resolve} loads it back. Keys are deterministic, so writing the same payload twice is harmless.
+ * {@code s3://bucket/payloads/runs/<runId>/<taskKey>/<try>.json} and replaced by a reference
+ * {@code {"$ref":"s3://..."}}; {@link #resolve} loads it back. Keys are deterministic, so writing the same payload
+ * twice is harmless. Everything of a run is under {@link #RUNS_PREFIX}, which template.yaml's lifecycle rule expires
+ * after PayloadRetentionDays; DAG versions (under {@code payloads/dags/}) are outside it.
  */
 public final class PayloadStore {
     public static final int DEFAULT_THRESHOLD_BYTES = 64 * 1024;
     public static final String REF_FIELD = "$ref";
     public static final String KEY_PREFIX = "payloads/";
+    /** Where the payloads of runs go; they expire (template.yaml, rule expire-run-payloads). */
+    public static final String RUNS_PREFIX = KEY_PREFIX + "runs/";
+    /** Where DAG version texts go (DynamoDbStateStore.putDagVersion); pinned runs read them, so they never expire. */
+    public static final String DAG_VERSIONS_PREFIX = KEY_PREFIX + "dags/";
 
     private final S3Client s3;
     private final String bucket;
@@ -47,9 +54,14 @@ public final class PayloadStore {
         return thresholdBytes;
     }
 
-    /** {@code payloads/<runId>/<taskKey>/<try><suffix>}, e.g. suffix ".json" for an output. */
+    /** {@code payloads/runs/<runId>/<taskKey>/<try><suffix>}, e.g. suffix ".json" for an output. */
     public static String key(String runId, TaskKey task, int tryNumber, String suffix) {
-        return KEY_PREFIX + runId + "/" + task + "/" + tryNumber + suffix;
+        return runPrefix(runId) + task + "/" + tryNumber + suffix;
+    }
+
+    /** {@code payloads/runs/<runId>/}: the folder of everything a run offloads. */
+    public static String runPrefix(String runId) {
+        return RUNS_PREFIX + runId + "/";
     }
 
     /** True when {@code text} is bigger (as UTF-8) than the threshold. */
@@ -82,6 +94,10 @@ public final class PayloadStore {
         String k = u.getRawPath().substring(1);
         try {
             return s3.getObjectAsBytes(r -> r.bucket(b).key(k)).asUtf8String();
+        } catch (NoSuchKeyException e) {
+            throw new DispatchException("loading payload " + s3Uri + ": it no longer exists"
+                    + (k.startsWith(RUNS_PREFIX) ? " (offloaded run payloads expire after the stack's"
+                    + " PayloadRetentionDays, see docs/deploy.md)" : ""), false, e);
         } catch (SdkException e) {
             throw AwsErrors.translateDispatch("loading payload " + s3Uri, e);
         }

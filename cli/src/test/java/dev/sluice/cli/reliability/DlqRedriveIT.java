@@ -66,7 +66,7 @@ class DlqRedriveIT {
             env.put(Env.TABLE, table);
             env.put(Env.BUCKET, bucket);
             env.put(Env.QUEUE_URL, queue);
-            env.put(Env.HANDLER_FUNCTIONS, "{\"*\":\"task-fn\"}");
+            env.put(Env.HANDLER_FUNCTION_PATTERN, "task-fn");
             PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
             Functions functions = new Functions(Env.from(env::get), clients, Clock.systemUTC(),
                     new JsonLog(quiet, Clock.systemUTC()), new Metrics(quiet, Clock.systemUTC()),

@@ -8,11 +8,11 @@ import dev.sluice.engine.Json;
 import dev.sluice.functions.CommandRunnerHandler;
 import dev.sluice.functions.Coordinator;
 import dev.sluice.functions.CoordinatorHandler;
+import dev.sluice.functions.dispatch.FunctionRouter;
 import dev.sluice.functions.Env;
 import dev.sluice.functions.Functions;
 import dev.sluice.functions.TaskFunctionHandler;
 import dev.sluice.functions.dispatch.Dispatcher;
-import dev.sluice.functions.dispatch.FunctionRouter;
 import dev.sluice.functions.dispatch.LambdaFunctionInvoker;
 import dev.sluice.functions.obs.JsonLog;
 import dev.sluice.functions.obs.Metrics;
@@ -177,10 +177,11 @@ public final class DevHost implements AutoCloseable {
     /** @param clock what every hosted function reads as "now" (tests inject one to reach deadlines at once) */
     public DevHost(Env.Config config, AwsClients clients, Options options, java.time.Clock clock) {
         Map<String, String> routes = options.handlerFunctions().isEmpty()
-                ? Map.of(FunctionRouter.FALLBACK, TASK_FUNCTION) : options.handlerFunctions();
+                ? Map.of("*", TASK_FUNCTION) : options.handlerFunctions();
+        String pattern = options.handlerFunctions().isEmpty() ? TASK_FUNCTION : patternOf(routes);
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                routes, config.stage(), null, config.stackName(), config.timeMargin());
+                pattern, config.stage(), null, config.stackName(), config.timeMargin());
         Function<String, AwsClients> clientsOf = options.functionClients() == null ? name -> clients
                 : options.functionClients();
         AwsClients coordinatorClients = clientsOf.apply(COORDINATOR);
@@ -214,6 +215,30 @@ public final class DevHost implements AutoCloseable {
         this.coordinator = functions.coordinator(options.dispatcherDecorator().apply(invoker), options.settings());
         this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics(),
                 devConfig.timeMargin());
+    }
+
+    /**
+     * The one name pattern ({@link FunctionRouter}) that sends each class of {@code classToFunction} to its function,
+     * as the template's naming convention does; refused when the functions do not follow one pattern.
+     */
+    static String patternOf(Map<String, String> classToFunction) {
+        Map.Entry<String, String> first = classToFunction.entrySet().iterator().next();
+        String part = FunctionRouter.functionNamePart(first.getKey());
+        int at = part == null ? -1 : first.getValue().lastIndexOf(part);
+        if (at < 0) {
+            throw new IllegalArgumentException("function " + first.getValue() + " is not named after the class "
+                    + first.getKey());
+        }
+        String pattern = first.getValue().substring(0, at) + FunctionRouter.NAME
+                + first.getValue().substring(at + part.length());
+        classToFunction.forEach((cls, fn) -> {
+            String part2 = FunctionRouter.functionNamePart(cls);
+            if (part2 == null || !pattern.replace(FunctionRouter.NAME, part2).equals(fn)) {
+                throw new IllegalArgumentException("function " + fn + " for " + cls + " does not follow the pattern "
+                        + pattern);
+            }
+        });
+        return pattern;
     }
 
     private FunctionInvoker sdkInvoker(AwsClients clients) {

@@ -39,7 +39,7 @@ public record RecursiveLoop(Set<String> allowed) {
      * {@link #fromTemplate} of the repository's template): the coordinator loops by design.
      */
     public static RecursiveLoop shipped() {
-        return new RecursiveLoop(Set.of(DevHost.COORDINATOR));
+        return new RecursiveLoop(Set.of(DevHost.COORDINATOR, DevHost.COMMAND_RUNNER, DevHost.TASK_FUNCTION));
     }
 
     public boolean allows(String function) {

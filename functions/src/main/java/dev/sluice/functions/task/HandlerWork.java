@@ -26,7 +26,8 @@ public record HandlerWork(String hostedClass) implements TaskWork {
         String className = inv.target();
         if (hostedClass != null && !hostedClass.equals(className)) {
             return new TaskResult.Failed("this function hosts " + hostedClass + " but was asked to run " + className
-                    + " (check SLUICE_HANDLER_FUNCTIONS)", false);
+                    + " (handler classes run in the function named after their simple name: do two classes share one?)",
+                    false);
         }
         Task task;
         try {

@@ -58,7 +58,7 @@ class ConcurrentCoordinatorsIT {
         env.put(Env.TABLE, AWS.tableName());
         env.put(Env.BUCKET, bucket);
         env.put(Env.QUEUE_URL, queue);
-        env.put(Env.HANDLER_FUNCTIONS, "{\"*\":\"task-fn\"}");
+        env.put(Env.HANDLER_FUNCTION_PATTERN, "task-fn");
         Env.Config config = Env.from(env::get);
         clients.s3().putObject(b -> b.bucket(bucket).key("dags/wide.yaml"), RequestBody.fromString(wideDag()));
 

@@ -18,6 +18,7 @@ import dev.sluice.infra.testing.AwsEndpointExtension;
 import dev.sluice.schedule.RunIds;
 import dev.sluice.state.RunState;
 import dev.sluice.state.TaskState;
+import dev.sluice.template.TemplateValues;
 import dev.sluice.template.TemplateYaml;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +77,7 @@ class LambdaJarIT {
     static final Path JAR = Path.of(System.getProperty("sluice.lambdaJar", "target/sluice-functions.jar"));
     static final Path WORK = Path.of("target/lambda-jar-it");
     static final String STACK = "sluice-jar-it";
+    static final TemplateValues TEMPLATE_VALUES = new TemplateValues(Map.of("AWS::StackName", STACK));
 
     static AwsClients clients;
     static String table;
@@ -424,7 +426,8 @@ class LambdaJarIT {
     }
 
     /** The function of that name (template.yaml's logical id), started on its first event like a cold container. */
-    static synchronized FunctionProcess function(String name) {
+    static synchronized FunctionProcess function(String invoked) {
+        String name = logicalId(invoked);
         FunctionProcess p = running.get(name);
         if (p == null) {
             JsonNode fn = functions.get(name);
@@ -463,8 +466,8 @@ class LambdaJarIT {
             vars.fields().forEachRemaining(e -> {
                 JsonNode v = e.getValue();
                 String value;
-                if (e.getKey().equals(Env.HANDLER_FUNCTIONS)) {
-                    value = handlerFunctions();
+                if (e.getKey().equals(Env.HANDLER_FUNCTION_PATTERN)) {
+                    value = TEMPLATE_VALUES.string(v);   // routes by name, as deployed
                 } else if (v.isValueNode()) {
                     value = v.asText();
                 } else if (v.has("Ref") && refs.containsKey(v.path("Ref").asText())) {
@@ -478,16 +481,19 @@ class LambdaJarIT {
         return env;
     }
 
-    /** SLUICE_HANDLER_FUNCTIONS: each task function's class -> its name, as the template's Fn::Sub builds it. */
-    static String handlerFunctions() {
-        ObjectNode map = Json.MAPPER.createObjectNode();
-        functions.forEach((name, fn) -> {
-            JsonNode cls = fn.path("Properties").path("Environment").path("Variables").get(Env.TASK_CLASS);
-            if (cls != null) {
-                map.put(cls.asText(), name);
+    /**
+     * The template's logical id of the function that an invocation names: a task function's FunctionName (evaluated
+     * as CloudFormation would for {@link TemplateValues#STACK_ID}), or the logical id itself for the functions whose
+     * names this test chooses.
+     */
+    static String logicalId(String invoked) {
+        for (Map.Entry<String, JsonNode> e : functions.entrySet()) {
+            JsonNode name = e.getValue().path("Properties").path("FunctionName");
+            if (!name.isMissingNode() && TEMPLATE_VALUES.string(name).equals(invoked)) {
+                return e.getKey();
             }
-        });
-        return map.toString();
+        }
+        return invoked;
     }
 
     static Map<String, JsonNode> templateFunctions() {

@@ -48,7 +48,7 @@ public final class TestCoordinator {
         metrics = new Metrics(out, clock);
         registry = new DagRegistry(store, dags, clock, Duration.ZERO, log);
         coordinator = new Coordinator(store, registry, dispatcher,
-                new FunctionRouter(Map.of("*", "task-fn"), "command-fn"), queue, null, clock,
+                new FunctionRouter("task-fn", "command-fn"), queue, null, clock,
                 new SplittableRandom(7), log, metrics, Coordinator.Settings.defaults(),
                 overdueScan ? this::overdue : null);
         handler = new CoordinatorHandler(coordinator, log, metrics);

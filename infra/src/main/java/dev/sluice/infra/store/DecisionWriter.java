@@ -384,14 +384,14 @@ final class DecisionWriter {
     private Op instanceOp(TaskInstance t, WriteContext ctx) {
         Map<String, AttributeValue> item = Items.instanceItem(t, ctx.position(t.taskId()));
         store.offload(item, Items.OUTPUT_JSON, PayloadStore.key(t.runId(), t.key(), t.tryNumber(), ".json"));
-        store.offload(item, Items.ITEM_JSON, PayloadStore.KEY_PREFIX + t.runId() + "/" + t.key() + "/item.json");
+        store.offload(item, Items.ITEM_JSON, PayloadStore.runPrefix(t.runId()) + t.key() + "/item.json");
         store.offload(item, Items.ERROR, PayloadStore.key(t.runId(), t.key(), t.tryNumber(), ".error.txt"));
         return versioned("task " + t.key() + " of run " + t.runId(), Items.withHash(item), t.version());
     }
 
     private Op runOp(DagRun r) {
         Map<String, AttributeValue> item = Items.runItem(r);
-        store.offload(item, Items.CONF_JSON, PayloadStore.KEY_PREFIX + r.runId() + "/conf.json");
+        store.offload(item, Items.CONF_JSON, PayloadStore.runPrefix(r.runId()) + "conf.json");
         return versioned("run " + r.runId(), Items.withHash(item), r.version());
     }
 

@@ -265,7 +265,7 @@ public final class DynamoDbStateStore implements StateStore {
         Map<String, AttributeValue> item = Items.key(TableLayout.DAG_PREFIX + dagId,
                 TableLayout.VERSION_SK_PREFIX + version);
         item.put("spec", s(specText));
-        offload(item, "spec", PayloadStore.KEY_PREFIX + "dags/" + dagId + "/" + version + ".txt");
+        offload(item, "spec", PayloadStore.DAG_VERSIONS_PREFIX + dagId + "/" + version + ".txt");
         try {
             call("storing DAG " + dagId + " version " + version, () -> ddb.putItem(b -> b.tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", PK))));

@@ -48,7 +48,7 @@ class PayloadOffloadIT {
                 .key(Items.instanceKey("r1", TaskKey.of("a"))).consistentRead(true)).item();
         assertThat(Items.size(item)).isLessThan(2048);
         assertThat(item).doesNotContainKey("o").containsKey("o@");
-        assertThat(item.get("o@").s()).isEqualTo("s3://" + bucket + "/payloads/r1/a/2.json");
+        assertThat(item.get("o@").s()).isEqualTo("s3://" + bucket + "/payloads/runs/r1/a/2.json");
         Map<String, AttributeValue> runItem = c.dynamoDb().getItem(b -> b.tableName(AWS.tableName())
                 .key(Items.runKey("r1")).consistentRead(true)).item();
         assertThat(Items.size(runItem)).isLessThan(2048);
@@ -64,6 +64,40 @@ class PayloadOffloadIT {
                 .key(Items.instanceKey("r1", TaskKey.of("a"))).consistentRead(true)).item();
         assertThat(after.get("o").s()).isEqualTo("{\"n\":1}");
         assertThat(after).doesNotContainKey("o@");
+    }
+
+    @Test
+    void anExpiredRunPayloadFailsItsReadByNameWhileDagVersionsStayOutsideTheExpiringPrefix() {
+        AwsClients c = AWS.clients();
+        String table = AWS.tableName() + "-exp";
+        TableLayout.createTable(c.dynamoDb(), table);
+        String bucket = AwsEndpointExtension.uniqueName("sluice-expiry");
+        c.s3().createBucket(b -> b.bucket(bucket));
+        DynamoDbStateStore store = DynamoDbStateStore.create(c.dynamoDb(), table, new PayloadStore(c.s3(), bucket));
+        store.view(DagBuilder.dag("d").task("a", t -> t.command("x")).build(), "r2");
+        Instant t0 = Instant.parse("2024-01-01T00:00:00Z");
+        DagRun run = new DagRun("d", "r2", RunType.MANUAL, t0, t0, t0, RunState.RUNNING, "{}", "v1", t0, t0, null,
+                1, 0, 0, 0, 1);
+        TaskInstance a = TaskInstance.initial("r2", "a", 3, 1).withState(TaskState.SCHEDULED).withTry(1)
+                .withResult("{\"rows\":\"" + "z".repeat(100_000) + "\"}", null).withVersion(1);
+        store.apply(new Decision(run, List.of(a), List.of(), List.of(), List.of(), Map.of()));
+        String key = PayloadStore.key("r2", TaskKey.of("a"), 1, ".json");
+        assertThat(key).startsWith(PayloadStore.RUNS_PREFIX);
+
+        // What the lifecycle rule expire-run-payloads does after PayloadRetentionDays.
+        c.s3().deleteObject(b -> b.bucket(bucket).key(key));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.instances("r2"))
+                .hasMessageContaining("s3://" + bucket + "/" + key)
+                .hasMessageContaining("no longer exists")
+                .hasMessageContaining("PayloadRetentionDays");
+
+        // A DAG version's text (read by every run pinned to it) is offloaded outside the expiring prefix.
+        store.putDagVersion("d", "v9", "dag_id: d\n# " + "x".repeat(100_000));
+        List<String> keys = c.s3().listObjectsV2(b -> b.bucket(bucket)).contents().stream()
+                .map(o -> o.key()).toList();
+        assertThat(keys).contains(PayloadStore.DAG_VERSIONS_PREFIX + "d/v9.txt");
+        assertThat(PayloadStore.DAG_VERSIONS_PREFIX).doesNotStartWith(PayloadStore.RUNS_PREFIX);
+        assertThat(store.dagVersion("d", "v9").orElseThrow()).endsWith("x".repeat(10));
     }
 
     @Test
