@@ -369,6 +369,8 @@ class IamPolicyIT {
                 case "AWS::Region": return REGION.id();
                 case "AWS::AccountId": return account;
                 case "AWS::StackName": return STACK;
+                case "AWS::StackId": return "arn:aws:cloudformation:" + REGION.id() + ":" + account + ":stack/"
+                        + STACK + "/1a2b3c4d-0000-4000-8000-00000000beef";
                 default: break;
             }
             if (name.endsWith(".Alias")) {

@@ -102,16 +102,35 @@ final class TemplatePolicies {
         }
         if (n.has("Fn::Sub")) {
             JsonNode sub = n.get("Fn::Sub");
+            String text = sub.isTextual() ? sub.asText() : sub.path(0).asText();
+            Map<String, String> vars = new LinkedHashMap<>();
             if (!sub.isTextual()) {
-                throw new AssertionError("Fn::Sub with a variable map is not supported here: " + sub);
+                sub.path(1).fields().forEachRemaining(v -> vars.put(v.getKey(), resolve(v.getValue(), r)));
             }
-            return substitute(sub.asText(), name -> {
+            return substitute(text, name -> {
+                if (vars.containsKey(name)) {
+                    return vars.get(name);
+                }
                 int dot = name.indexOf('.');
                 return name.startsWith("AWS::") || dot < 0 ? r.ref(name)
                         : r.getAtt(name.substring(0, dot), name.substring(dot + 1));
             });
         }
+        if (n.has("Fn::Select")) {
+            JsonNode sel = n.get("Fn::Select");
+            List<String> items = list(sel.path(1), r);
+            return items.get(sel.path(0).asInt());
+        }
         throw new AssertionError("cannot resolve " + n + " in a policy statement");
+    }
+
+    /** A list value: {@code Fn::Split} of a resolved string, or an array. */
+    private static List<String> list(JsonNode n, Resolver r) {
+        if (n.has("Fn::Split")) {
+            JsonNode split = n.get("Fn::Split");
+            return List.of(resolve(split.path(1), r).split(Pattern.quote(split.path(0).asText()), -1));
+        }
+        return strings(n, r);
     }
 
     private static String substitute(String text, Function<String, String> value) {
