@@ -71,7 +71,7 @@ final class DagsNextRun extends CliCommand {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("dagId", found.dagId());
             o.put("schedule", found.schedule());
-            o.put("timezone", found.timezone().getId());
+            o.put("timezone", zone(found));
             o.put("catchup", found.catchup());
             o.put("asOf", now.toString());
             o.put("lastScheduledLogicalDate", last == null ? null : last.toString());
@@ -93,7 +93,7 @@ final class DagsNextRun extends CliCommand {
                     + "'sluice trigger DAG' on a deployment)");
             return ExitCodes.OK;
         }
-        out().println(found.dagId() + ": schedule " + found.schedule() + " in " + found.timezone().getId()
+        out().println(found.dagId() + ": schedule " + found.schedule() + " in " + zone(found)
                 + ", catchup " + found.catchup()
                 + (found.startDate() == null ? "" : ", start_date " + found.startDate())
                 + (found.endDate() == null ? "" : ", end_date " + found.endDate()));
@@ -161,6 +161,11 @@ final class DagsNextRun extends CliCommand {
         try (StateStore store = ws.openStoreForReading()) {
             return store.latestLogicalDate(dag.dagId(), dag.dagId() + ".scheduled__").orElse(null);
         }
+    }
+
+    private static String zone(Dag dag) {
+        String id = dag.timezone().getId();
+        return id.equals("Z") ? "UTC" : id;
     }
 
     private static Instant time(String text, Dag dag) {
