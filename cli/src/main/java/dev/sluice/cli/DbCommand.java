@@ -66,7 +66,7 @@ final class DbCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw CliException.invalid("--older-than: " + e.getMessage());
             }
-            Instant cutoff = Instant.now().minus(age).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            Instant cutoff = Instant.now().minus(age);
             Workspace ws = Workspace.current();
             if (!Files.exists(ws.dbFile())) {
                 out().println("nothing to clean: there is no database at " + ws.dbFile() + " yet");
@@ -75,7 +75,7 @@ final class DbCommand implements Runnable {
             try (SqliteStateStore store = dryRun ? ws.openStoreForReading() : ws.openStore()) {
                 List<SqliteStateStore.EndedRun> old = whileBusy(() -> store.endedRunsBefore(cutoff, dag));
                 if (old.isEmpty()) {
-                    out().println("no run" + (dag == null ? "" : " of " + dag) + " ended before " + cutoff
+                    out().println("no run" + (dag == null ? "" : " of " + dag) + " ended before " + shown(cutoff)
                             + "; nothing to remove");
                     return ExitCodes.OK;
                 }
@@ -88,15 +88,14 @@ final class DbCommand implements Runnable {
                     logs += hasLogs ? 1 : 0;
                     instances += r.taskInstances();
                     table.row(r.run().runId(), r.run().dagId(), r.run().state().airflowName(),
-                            String.valueOf((r.run().endedAt() == null ? r.run().logicalDate() : r.run().endedAt())
-                                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)),
+                            shown(r.run().endedAt() == null ? r.run().logicalDate() : r.run().endedAt()),
                             Integer.toString(r.taskInstances()), hasLogs ? dir.toString() : "-");
                 }
                 out().print(table.render());
                 String counts = old.size() + (old.size() == 1 ? " run, " : " runs, ") + instances
                         + " task instances, " + logs + (logs == 1 ? " log folder" : " log folders");
                 if (dryRun) {
-                    out().println("would remove " + counts + " (ended before " + cutoff + "); nothing was removed");
+                    out().println("would remove " + counts + " (ended before " + shown(cutoff) + "); nothing was removed");
                     return ExitCodes.OK;
                 }
                 if (!confirmed(counts)) {
@@ -173,6 +172,10 @@ final class DbCommand implements Runnable {
                     + logs + (logs == 1 ? " log folder" : " log folders")
                     + (kept == 0 ? "" : "; kept " + kept + " (see above)"));
             return ExitCodes.OK;
+        }
+
+        private static String shown(Instant t) {
+            return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         }
 
         private static Path runLogs(Workspace ws, SqliteStateStore.EndedRun r) {
