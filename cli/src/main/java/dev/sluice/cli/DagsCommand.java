@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sluice dags list|show}. */
-@Command(name = "dags", description = "List DAGs and show their graphs.",
+@Command(name = "dags", description = "List DAGs, show their graphs and their next scheduled runs.",
         subcommands = {DagsCommand.ListDags.class, DagsCommand.ShowDag.class, DagsNextRun.class})
 final class DagsCommand implements Runnable {
     @CommandLine.Spec

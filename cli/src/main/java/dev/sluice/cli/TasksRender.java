@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
         "For a command task: its script, and the value of each SLUICE_V_n variable the script references (template "
                 + "values reach the shell as environment variables, never as script text); for a handler: its class "
                 + "and inputs. Then the params, the upstream outputs and the SLUICE_* environment.",
-        "Example: sluice tasks render dynamic_table_pipeline extract_orders --date 2024-01-01"})
+        "Example: sluice tasks render dynamic_table_pipeline extract_orders"})
 final class TasksRender extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")
     String dag;

@@ -39,8 +39,7 @@ import picocli.CommandLine.Parameters;
         "Its upstream outputs come from a stored run (--upstream-from) or are given (--upstream-output); its log "
                 + "goes to stdout.",
         "Exit codes: 0 the task succeeded (or skipped itself), 1 it failed, 2 invalid input (nothing ran).",
-        "Example: sluice tasks test mapped_fanout process_partition --map-index 1 "
-                + "--upstream-output 'list_partitions=[\"a\", \"b\"]'"})
+        "Example: sluice tasks test mapped_fanout list_partitions"})
 final class TasksTest extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")
     String dag;
