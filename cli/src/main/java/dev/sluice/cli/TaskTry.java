@@ -3,6 +3,9 @@ package dev.sluice.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.cli.exec.Attempt;
 import dev.sluice.cli.local.SingleTry;
+import dev.sluice.cli.local.Workspace;
+import dev.sluice.store.StateStore;
+import java.nio.file.Files;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.engine.Json;
@@ -52,6 +55,55 @@ final class TaskTry {
         @Option(names = "--map-index", paramLabel = "I",
                 description = "Which instance of a mapped task (0-based); required for a mapped task.")
         Integer mapIndex;
+    }
+
+    /** Where the upstream outputs come from: a stored run, or values given on the command line. */
+    static final class UpstreamOpts {
+        @Option(names = "--upstream-from", paramLabel = "RUN_ID",
+                description = "Read the upstream outputs (and the mapped item, logical date and conf) from this run "
+                        + "in the local database.")
+        String upstreamFrom;
+
+        @Option(names = "--upstream-output", paramLabel = "TASK=JSON",
+                description = "The output of a direct upstream task, as JSON (repeatable); for a mapped upstream, a "
+                        + "JSON array of its instances' outputs.")
+        Map<String, String> upstreamOutputs = new LinkedHashMap<>();
+
+        /** The instances the try of {@code taskId} sees; reads the database only for --upstream-from. */
+        Upstream resolve(Dag dag, String taskId) {
+            if (upstreamFrom != null && !upstreamOutputs.isEmpty()) {
+                throw CliException.invalid("give either --upstream-from RUN_ID or --upstream-output TASK=JSON, "
+                        + "not both");
+            }
+            if (upstreamFrom != null) {
+                return stored(dag, upstreamFrom);
+            }
+            if (upstreamOutputs.isEmpty()) {
+                return Upstream.none();
+            }
+            return new Upstream(null, stubs(dag, DagArgument.task(dag, taskId), upstreamOutputs));
+        }
+    }
+
+    /** The run {@code runId} of {@code dag} and a copy of its instances, read from the local database. */
+    static Upstream stored(Dag dag, String runId) {
+        Workspace ws = Workspace.current();
+        if (!Files.exists(ws.dbFile())) {
+            throw CliException.invalid("no run " + runId + ": there is no database at " + ws.dbFile()
+                    + " yet; start a run with './sluice run FILE'");
+        }
+        try (StateStore store = ws.openStoreForReading()) {
+            DagRun run = RunsCommand.find(store, runId);
+            if (!run.dagId().equals(dag.dagId())) {
+                throw CliException.invalid("run " + runId + " is a run of " + run.dagId() + ", not of "
+                        + dag.dagId());
+            }
+            Map<TaskKey, TaskInstance> copy = new HashMap<>();
+            for (TaskInstance t : store.instances(runId)) {
+                copy.put(t.key(), t);
+            }
+            return new Upstream(run, copy::get);
+        }
     }
 
     /** What the try sees of the rest of the run. */

@@ -18,6 +18,7 @@ import picocli.CommandLine.Parameters;
 /** {@code sluice tasks render DAG TASK}: what one try of a task would run, without running it. */
 @Command(name = "render", description = {
         "Print what a task would run, as 'airflow tasks render' does, without running it or recording anything.",
+        "Its upstream outputs come from a stored run (--upstream-from) or are given (--upstream-output).",
         "For a command task: its script, and the value of each SLUICE_V_n variable the script references (template "
                 + "values reach the shell as environment variables, never as script text); for a handler: its class "
                 + "and inputs. Then the params, the upstream outputs and the SLUICE_* environment.",
@@ -35,9 +36,8 @@ final class TasksRender extends CliCommand {
     @Mixin
     TaskTry.Opts opts = new TaskTry.Opts();
 
-    @Option(names = "--upstream-output", paramLabel = "TASK=JSON",
-            description = "The output of a direct upstream task, as JSON (repeatable), for templates that use it.")
-    Map<String, String> upstreamOutputs = new java.util.LinkedHashMap<>();
+    @Mixin
+    TaskTry.UpstreamOpts upstreamOpts = new TaskTry.UpstreamOpts();
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -45,8 +45,7 @@ final class TasksRender extends CliCommand {
     @Override
     protected int run() {
         var found = dags.find(dag, err());
-        TaskTry.Upstream up = upstreamOutputs.isEmpty() ? TaskTry.Upstream.none()
-                : new TaskTry.Upstream(null, TaskTry.stubs(found, DagArgument.task(found, taskId), upstreamOutputs));
+        TaskTry.Upstream up = upstreamOpts.resolve(found, taskId);
         // The log path is never opened: rendering runs nothing.
         TaskTry.Prepared p = TaskTry.prepare(found, taskId, opts, up, Path.of("unused"), Instant.now());
         if (json) {

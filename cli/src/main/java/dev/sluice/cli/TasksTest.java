@@ -2,13 +2,8 @@ package dev.sluice.cli;
 
 import dev.sluice.cli.exec.LocalTaskExecutor;
 import dev.sluice.cli.exec.Outcome;
-import dev.sluice.cli.local.Workspace;
-import dev.sluice.engine.DagRun;
-import dev.sluice.engine.TaskInstance;
-import dev.sluice.engine.TaskKey;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
-import dev.sluice.store.StateStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -19,10 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,15 +45,8 @@ final class TasksTest extends CliCommand {
     @Mixin
     TaskTry.Opts opts = new TaskTry.Opts();
 
-    @Option(names = "--upstream-from", paramLabel = "RUN_ID",
-            description = "Read the upstream outputs (and the mapped item, logical date and conf) from this run in "
-                    + "the local database.")
-    String upstreamFrom;
-
-    @Option(names = "--upstream-output", paramLabel = "TASK=JSON",
-            description = "The output of a direct upstream task, as JSON (repeatable); for a mapped upstream, a "
-                    + "JSON array of its instances' outputs.")
-    Map<String, String> upstreamOutputs = new LinkedHashMap<>();
+    @Mixin
+    TaskTry.UpstreamOpts upstreamOpts = new TaskTry.UpstreamOpts();
 
     @Option(names = "--classpath", paramLabel = "JARS", split = "[:,]",
             description = "Extra jars or folders with handler classes (':' or ',' separated).")
@@ -69,16 +54,13 @@ final class TasksTest extends CliCommand {
 
     @Override
     protected int run() throws IOException, InterruptedException {
-        if (upstreamFrom != null && !upstreamOutputs.isEmpty()) {
-            throw CliException.invalid("give either --upstream-from RUN_ID or --upstream-output TASK=JSON, not both");
-        }
         for (Path p : classpath) {
             if (!Files.exists(p)) {
                 throw CliException.invalid("--classpath entry " + p + " does not exist");
             }
         }
         Dag found = dags.find(dag, err());
-        TaskTry.Upstream upstream = upstream(found);
+        TaskTry.Upstream upstream = upstreamOpts.resolve(found, taskId);
         Path logs = Files.createTempDirectory("sluice-tasks-test-");
         try {
             TaskTry.Prepared p = TaskTry.prepare(found, taskId, opts, upstream, logs, Instant.now());
@@ -103,32 +85,6 @@ final class TasksTest extends CliCommand {
         } finally {
             deleteTree(logs);
         }
-    }
-
-    private TaskTry.Upstream upstream(Dag found) {
-        if (upstreamFrom != null) {
-            Workspace ws = Workspace.current();
-            if (!Files.exists(ws.dbFile())) {
-                throw CliException.invalid("no run " + upstreamFrom + ": there is no database at " + ws.dbFile()
-                        + " yet; start a run with './sluice run FILE'");
-            }
-            try (StateStore store = ws.openStoreForReading()) {
-                DagRun run = RunsCommand.find(store, upstreamFrom);
-                if (!run.dagId().equals(found.dagId())) {
-                    throw CliException.invalid("run " + upstreamFrom + " is a run of " + run.dagId() + ", not of "
-                            + found.dagId());
-                }
-                Map<TaskKey, TaskInstance> copy = new HashMap<>();
-                for (TaskInstance t : store.instances(upstreamFrom)) {
-                    copy.put(t.key(), t);
-                }
-                return new TaskTry.Upstream(run, copy::get);
-            }
-        }
-        if (upstreamOutputs.isEmpty()) {
-            return TaskTry.Upstream.none();
-        }
-        return new TaskTry.Upstream(null, TaskTry.stubs(found, DagArgument.task(found, taskId), upstreamOutputs));
     }
 
     /** Runs the try, copying its log to stdout as it is written; Ctrl-C stops the try's processes. */

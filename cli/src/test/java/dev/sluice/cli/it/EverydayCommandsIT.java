@@ -86,6 +86,12 @@ class EverydayCommandsIT {
         assertThat(ok("runs", "show", RUN1, "--json").out()).isEqualTo(runBefore);
         assertThat(files(home)).isEqualTo(filesBefore);
 
+        Sluice.Result render = ok("tasks", "render", "it_cmds", "consume", "--path", dir.toString(),
+                "--upstream-from", RUN1);
+        assertThat(render.out()).contains("  SLUICE_V_1=\"41\"").contains("upstream outputs:\n  produce: {\"rows\":41}")
+                .contains("SLUICE_RUN_ID=\"" + RUN1 + "\"");
+        assertThat(ok("runs", "list", "--json").out()).isEqualTo(runsBefore);
+
         Sluice.Result unknown = sluice.run("tasks", "test", "it_cmds", "consume", "--path", dir.toString(),
                 "--upstream-from", "it_cmds.manual__1999-01-01T00:00:00Z");
         assertThat(unknown.exit()).isEqualTo(2);
