@@ -58,8 +58,16 @@ final class DbCommand implements Runnable {
         @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation (required when not on a terminal).")
         boolean yes;
 
+        @Option(names = {"--stack", "--table", "--endpoint"}, paramLabel = "NAME", hidden = true,
+                description = "Refused: a deployment's table is not cleaned by this command.")
+        String deployment;
+
         @Override
         protected int run() throws IOException {
+            if (deployment != null) {
+                throw CliException.invalid("db clean works on the local database only; a deployment keeps its runs "
+                        + "(no TTL on run items yet), see docs/deploy.md, section Retention");
+            }
             Duration age;
             try {
                 age = Durations.parse(olderThan);

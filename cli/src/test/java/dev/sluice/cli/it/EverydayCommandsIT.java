@@ -161,5 +161,9 @@ class EverydayCommandsIT {
         Sluice.Result bad = sluice.run("db", "clean", "--older-than", "soon");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err().lines().toList()).singleElement().asString().startsWith("error: --older-than: ");
+        Sluice.Result stack = sluice.run("db", "clean", "--older-than", "30d", "--stack", "prod");
+        assertThat(stack.exit()).isEqualTo(2);
+        assertThat(stack.err()).isEqualTo("error: db clean works on the local database only; a deployment keeps its"
+                + " runs (no TTL on run items yet), see docs/deploy.md, section Retention\n");
     }
 }
