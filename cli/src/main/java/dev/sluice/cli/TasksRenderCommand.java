@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
                 + "values reach the shell as environment variables, never as script text); for a handler: its class "
                 + "and inputs. Then the params, the upstream outputs and the SLUICE_* environment.",
         "Example: sluice tasks render dynamic_table_pipeline extract_orders"})
-final class TasksRender extends CliCommand {
+final class TasksRenderCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")
     String dag;
 

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                 + "goes to stdout.",
         "Exit codes: 0 the task succeeded (or skipped itself), 1 it failed, 2 invalid input (nothing ran).",
         "Example: sluice tasks test mapped_fanout list_partitions"})
-final class TasksTest extends CliCommand {
+final class TasksTestCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")
     String dag;
 
