@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code sluice db clean}: the local database's upkeep. */
-@Command(name = "db", description = "Maintain the local database (.sluice/sluice.db, or $SLUICE_HOME): remove old runs.",
+@Command(name = "db",
+        description = "Maintain the local database (.sluice/sluice.db, or $SLUICE_HOME): remove old runs.",
         subcommands = {DbCommand.Clean.class})
 final class DbCommand implements Runnable {
     @CommandLine.Spec
@@ -103,7 +104,8 @@ final class DbCommand implements Runnable {
                 String counts = old.size() + (old.size() == 1 ? " run, " : " runs, ") + instances
                         + " task instances, " + logs + (logs == 1 ? " log folder" : " log folders");
                 if (dryRun) {
-                    out().println("would remove " + counts + " (ended before " + shown(cutoff) + "); nothing was removed");
+                    out().println("would remove " + counts + " (ended before " + shown(cutoff)
+                            + "); nothing was removed");
                     return ExitCodes.OK;
                 }
                 if (!confirmed(counts)) {

@@ -23,8 +23,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "tasks", description = "Read a task's logs, clear tasks so they run again, or test and render one task.",
-        subcommands = {TasksCommand.Logs.class, TasksCommand.Clear.class, TasksTestCommand.class, TasksRenderCommand.class})
+@Command(name = "tasks",
+        description = "Read a task's logs, clear tasks so they run again, or test and render one task.",
+        subcommands = {TasksCommand.Logs.class, TasksCommand.Clear.class, TasksTestCommand.class,
+            TasksRenderCommand.class})
 final class TasksCommand extends CliCommand {
     @Override
     protected int run() {

@@ -16,7 +16,8 @@ import java.util.List;
  */
 final class SqliteCleanup {
     /** What makes a run removable; {@code ?} is the cutoff. */
-    private static final String OLD_AND_ENDED = "state IN ('success', 'failed') AND coalesce(ended_at, logical_date) < ?";
+    private static final String OLD_AND_ENDED =
+            "state IN ('success', 'failed') AND coalesce(ended_at, logical_date) < ?";
 
     private final SqliteFile file;
 
@@ -26,8 +27,8 @@ final class SqliteCleanup {
 
     List<SqliteStateStore.EndedRun> endedBefore(Instant cutoff, String dagId) {
         return file.locked("listing old runs", () -> {
-            PreparedStatement p = file.ps("SELECT r.*, (SELECT count(*) FROM task_instances t WHERE t.run_id = r.run_id)"
-                    + " AS instance_count FROM runs r WHERE " + OLD_AND_ENDED
+            PreparedStatement p = file.ps("SELECT r.*, "
+                    + "(SELECT count(*) FROM task_instances t WHERE t.run_id = r.run_id) AS instance_count FROM runs r WHERE " + OLD_AND_ENDED
                     + (dagId == null ? "" : " AND dag_id = ?")
                     + " ORDER BY coalesce(ended_at, logical_date), run_id");
             p.setLong(1, SqliteRows.nanos(cutoff));
