@@ -14,15 +14,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sluice dags list|show}. */
-@Command(name = "dags", description = "List DAGs and show their graphs.",
-        subcommands = {DagsCommand.ListDags.class, DagsCommand.ShowDag.class})
+@Command(name = "dags", description = "List DAGs, show their graphs and their next scheduled runs.",
+        subcommands = {DagsCommand.ListDags.class, DagsCommand.ShowDag.class, DagsNextRun.class})
 final class DagsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list or show");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, show or next-run");
     }
 
     /** {@code sluice dags list [--path PATH]}. Files with errors are named on stderr; the exit code stays 0. */

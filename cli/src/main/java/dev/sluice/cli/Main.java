@@ -33,6 +33,7 @@ import picocli.CommandLine.ScopeType;
             SchedulerCommand.class,
             BreakersCommand.class,
             PoolsCommand.class,
+            DbCommand.class,
             dev.sluice.cli.dev.DevCommand.class,
             dev.sluice.cli.dev.TriggerCommand.class,
             dev.sluice.cli.dlq.DlqCommand.class,

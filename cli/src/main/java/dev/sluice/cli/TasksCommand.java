@@ -23,12 +23,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "tasks", description = "Read a task's logs, or clear tasks so they run again.",
-        subcommands = {TasksCommand.Logs.class, TasksCommand.Clear.class})
+@Command(name = "tasks",
+        description = "Read a task's logs, clear tasks so they run again, or test and render one task.",
+        subcommands = {TasksCommand.Logs.class, TasksCommand.Clear.class, TasksTestCommand.class,
+            TasksRenderCommand.class})
 final class TasksCommand extends CliCommand {
     @Override
     protected int run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: logs or clear");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "missing subcommand: logs, clear, test or render");
     }
 
     @Command(name = "logs", description = "Print the log of one try of a task (default: its latest try).")

@@ -97,7 +97,7 @@ class DagsCommandTest {
         assertThat(r.err()).contains("'png' is not one of: text, mermaid, dot");
         Result none = run("dags");
         assertThat(none.exitCode()).isEqualTo(ExitCodes.INVALID);
-        assertThat(none.err()).contains("missing command: list or show");
+        assertThat(none.err()).contains("missing command: list, show or next-run");
     }
 
     @Test

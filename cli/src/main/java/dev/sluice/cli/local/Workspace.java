@@ -207,8 +207,8 @@ public final class Workspace {
      * process dies (the OS releases it), so a crashed run can be resumed at once.
      */
     public AutoCloseable lockRun(String runId) {
-        Path dir = home.resolve("locks");
-        Path file = dir.resolve(LocalRunnerFiles.segment(runId) + ".lock");
+        Path file = lockFile(runId);
+        Path dir = file.getParent();
         try {
             Files.createDirectories(dir);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -230,6 +230,11 @@ public final class Workspace {
         } catch (IOException e) {
             throw CliException.invalid("cannot lock run " + runId + ": " + e.getMessage());
         }
+    }
+
+    /** The file {@link #lockRun} locks for {@code runId}. */
+    public Path lockFile(String runId) {
+        return home.resolve("locks").resolve(LocalRunnerFiles.segment(runId) + ".lock");
     }
 
     static List<String> lines(String s) {

@@ -82,11 +82,13 @@ public final class SqliteStateStore implements StateStore {
     private final SqliteFile file;
     private final SqliteReads reads;
     private final SqlitePools pools;
+    private final SqliteCleanup cleanup;
 
     private SqliteStateStore(SqliteFile file) {
         this.file = file;
         this.reads = new SqliteReads(file);
         this.pools = new SqlitePools(file);
+        this.cleanup = new SqliteCleanup(file);
     }
 
     /** {@code $SLUICE_HOME/sluice.db} when SLUICE_HOME is set, else {@code .sluice/sluice.db} (relative). */
@@ -470,6 +472,34 @@ public final class SqliteStateStore implements StateStore {
     @Override
     public PoolDeletion deletePool(String name) {
         return pools.delete(name);
+    }
+
+    // ---------------------------------------------------------------- sluice db clean
+
+    /** A run that ended, with how many task instances it has. */
+    public record EndedRun(DagRun run, int taskInstances) {
+    }
+
+    /** What removing one run did: {@code removed} is false when the run no longer qualified (nothing was removed). */
+    public record RunDeletion(boolean removed, int taskInstances, int timers) {
+    }
+
+    /**
+     * Runs that ended (success or failed) before {@code cutoff}, by their end time (their logical date when they have
+     * none), oldest first; only those of {@code dagId} unless it is null. Queued and running runs are never listed.
+     */
+    public List<EndedRun> endedRunsBefore(Instant cutoff, String dagId) {
+        return cleanup.endedBefore(cutoff, dagId);
+    }
+
+    /**
+     * Removes the run, its task instances and its timers in one transaction, if it still ended before
+     * {@code cutoff}; a run resumed by another process since it was listed is left alone.
+     *
+     * @throws DatabaseBusyException when another process held the database for longer than the busy timeout
+     */
+    public RunDeletion deleteEndedRun(String runId, Instant cutoff) {
+        return cleanup.delete(runId, cutoff);
     }
 
     /** Runs {@code PRAGMA integrity_check}; "ok" when the file is sound. */
