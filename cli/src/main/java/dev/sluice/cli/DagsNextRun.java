@@ -24,11 +24,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice dags next-run DAG}: the scheduled runs a DAG's schedule will produce next. */
 @Command(name = "next-run", description = {
-        "List the next scheduled runs of a DAG: logical date, data interval and when each becomes due, as the "
-                + "scheduler plans them (start_date, end_date and catchup applied, after the DAG's last scheduled "
-                + "run in the local database).",
-        "Runs already due are marked 'due now'. A DAG without a schedule has no scheduled runs; that is "
-                + "said, with exit code 0.",
+        "List the next scheduled runs of a DAG, as the scheduler plans them.",
+        "Each has its logical date, data interval and when it becomes due.",
+        "start_date, end_date and catchup apply, counted from the last run here.",
+        "Runs already due are marked 'due now'.",
+        "A DAG without a schedule has none; that is said, with exit code 0.",
         "Example: sluice dags next-run data_warehouse_pipeline -n 3"})
 final class DagsNextRun extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")

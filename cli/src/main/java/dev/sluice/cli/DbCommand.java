@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice db clean}: the local database's upkeep. */
 @Command(name = "db",
-        description = "Maintain the local database (.sluice/sluice.db, or $SLUICE_HOME): remove old runs.",
+        description = "Keep the local database small: remove old runs.",
         subcommands = {DbCommand.Clean.class})
 final class DbCommand implements Runnable {
     @CommandLine.Spec
@@ -35,12 +35,12 @@ final class DbCommand implements Runnable {
     }
 
     @Command(name = "clean", description = {
-            "Remove runs that ended (success or failed) longer ago than DURATION, with their task instances, timers "
-                    + "and log folders, so the local store does not grow forever; queued and running runs are never "
-                    + "removed.",
-            "A run's age is counted from its end (from its logical date when it has none). --dry-run lists exactly "
-                    + "what would be removed. A deployment's table is not touched by this command (see docs/deploy.md,"
-                    + " Retention).",
+            "Remove runs that ended longer ago than DURATION.",
+            "Their task instances, timers and log folders go too.",
+            "Queued and running runs are never removed.",
+            "A run's age counts from its end (or its logical date without one).",
+            "--dry-run lists exactly what would be removed.",
+            "A deployment's table is not touched (see docs/deploy.md, Retention).",
             "Example: sluice db clean --older-than 30d --dry-run"})
     static final class Clean extends CliCommand {
         /** How long to wait in all for a database that another process keeps busy. */

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "tasks",
-        description = "Read a task's logs, clear tasks so they run again, or test and render one task.",
+        description = "Read a task's logs, clear tasks, or test and render one.",
         subcommands = {TasksCommand.Logs.class, TasksCommand.Clear.class, TasksTestCommand.class,
             TasksRenderCommand.class})
 final class TasksCommand extends CliCommand {

@@ -17,11 +17,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice tasks render DAG TASK}: what one try of a task would run, without running it. */
 @Command(name = "render", description = {
-        "Print what a task would run, as 'airflow tasks render' does, without running it or recording anything.",
-        "Its upstream outputs come from a stored run (--upstream-from) or are given (--upstream-output).",
-        "For a command task: its script, and the value of each SLUICE_V_n variable the script references (template "
-                + "values reach the shell as environment variables, never as script text); for a handler: its class "
-                + "and inputs. Then the params, the upstream outputs and the SLUICE_* environment.",
+        "Print what a task would run, as 'airflow tasks render'.",
+        "Nothing runs and nothing is recorded.",
+        "Upstream outputs come from a stored run (--upstream-from).",
+        "Or they are given (--upstream-output).",
+        "A command task shows its script and each SLUICE_V_n value it reads:",
+        "template values reach the shell as environment variables, not as text.",
+        "A handler task shows its class. Then: params, upstream outputs, SLUICE_*.",
         "Example: sluice tasks render dynamic_table_pipeline extract_orders"})
 final class TasksRenderCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")

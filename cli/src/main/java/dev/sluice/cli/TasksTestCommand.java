@@ -26,11 +26,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice tasks test DAG TASK}: one try of one task, on its own, recording nothing. */
 @Command(name = "test", description = {
-        "Run one task on its own, as 'airflow tasks test' does: its command rendered and executed (or its handler "
-                + "called) exactly as in 'sluice run', with nothing recorded in the database.",
-        "Its upstream outputs come from a stored run (--upstream-from) or are given (--upstream-output); its log "
-                + "goes to stdout.",
-        "Exit codes: 0 the task succeeded (or skipped itself), 1 it failed, 2 invalid input (nothing ran).",
+        "Run one task on its own and record nothing, as 'airflow tasks test'.",
+        "Its command is rendered and run (or its handler called) as in a run.",
+        "Upstream outputs come from a stored run (--upstream-from).",
+        "Or they are given (--upstream-output). Its log goes to stdout.",
+        "Exit codes: 0 success (or skipped), 1 failed, 2 invalid input.",
         "Example: sluice tasks test mapped_fanout list_partitions"})
 final class TasksTestCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "DAG", description = "A dag_id found under --path, or a DAG file.")
