@@ -30,10 +30,11 @@ $(addprefix build-,$(FUNCTIONS)): $(STAGED_JAR)
 	mkdir -p "$(ARTIFACTS_DIR)/lib"
 	cp -p $(STAGED_JAR) "$(ARTIFACTS_DIR)/lib/sluice-functions.jar"   # -p: identical zips, uploaded once
 
-# maven.test.skip (not just skipTests): the Lambda artifact must not depend on test sources compiling.
+# skipTests (not maven.test.skip): the modules' test jars (test-scoped dependencies of infra and functions) must be
+# built for the reactor to resolve, so test sources compile; no test runs.
 # A jar that Maven already built from the current sources (say by `mvn verify`) is staged as it is.
 $(JAR): $(SOURCES)
-	$(MVN) $(MVN_FLAGS) -pl functions -am package -Dmaven.test.skip=true
+	$(MVN) $(MVN_FLAGS) -pl functions -am package -DskipTests
 
 $(STAGED_JAR): $(JAR)
 	mkdir -p $(dir $@)

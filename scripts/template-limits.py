@@ -384,9 +384,18 @@ def breakages(t):
 
     def big_policy(c):
         _, fn = a_function(c)
-        fn["Properties"].setdefault("Policies", []).append({"Statement": [
-            {"Effect": "Allow", "Action": "s3:GetObject",
-             "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}-%03d/*" % i}} for i in range(60)]})
+        statements = [{"Effect": "Allow", "Action": "s3:GetObject",
+                       "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}-%03d/*" % i}}
+                      for i in range(60)]
+        role = fn["Properties"].get("Role")
+        if isinstance(role, dict) and "Fn::GetAtt" in role:
+            # a function with a role of its own: the policy goes on that role
+            role_name = role["Fn::GetAtt"][0] if isinstance(role["Fn::GetAtt"], list) \
+                else role["Fn::GetAtt"].split(".")[0]
+            c["Resources"][role_name]["Properties"].setdefault("Policies", []).append(
+                {"PolicyName": "oversized", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}})
+        else:
+            fn["Properties"].setdefault("Policies", []).append({"Statement": statements})
 
     def bad_default(c):
         c["Parameters"][schedule_parameter(c)]["Default"] = "rate(1 minutes)"
