@@ -141,9 +141,8 @@ final class TasksCommand extends CliCommand {
                 List<String> cleared = new ArrayList<>();
                 for (TaskInstance t : applied.decision().instances()) {
                     TaskInstance before = applied.before(t.key());
-                    boolean wasReset = before != null && before.state() != dev.sluice.state.TaskState.NONE
-                            && t.tryNumber() == before.tryNumber() && t.outputJson() == null
-                            && !t.state().isTerminal();
+                    // only a clear takes a finished task back (it may be scheduled again at once, with a new try)
+                    boolean wasReset = before != null && before.state().isTerminal() && !t.state().isTerminal();
                     if (t.mapIndex() < 0 && wasReset && !cleared.contains(t.taskId())) {
                         cleared.add(t.taskId());
                     }
