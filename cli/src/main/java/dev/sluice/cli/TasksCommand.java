@@ -147,6 +147,7 @@ final class TasksCommand extends CliCommand {
                         cleared.add(t.taskId());
                     }
                 }
+                cleared.sort(java.util.Comparator.comparingInt(dag::position));
                 out().println("cleared " + cleared.size() + " task(s) in " + runId + ": " + String.join(", ", cleared));
                 out().println("run them with: ./sluice runs resume " + runId);
                 return ExitCodes.OK;
