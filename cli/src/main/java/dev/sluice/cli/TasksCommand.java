@@ -144,13 +144,13 @@ final class TasksCommand extends CliCommand {
                 List<String> cleared = new ArrayList<>();
                 for (TaskInstance t : applied.decision().instances()) {
                     TaskInstance before = applied.before(t.key());
-                    boolean wasReset = before != null && before.state() != dev.sluice.state.TaskState.NONE
-                            && t.tryNumber() == before.tryNumber() && t.outputJson() == null
-                            && !t.state().isTerminal();
+                    // only a clear takes a finished task back (it may be scheduled again at once, with a new try)
+                    boolean wasReset = before != null && before.state().isTerminal() && !t.state().isTerminal();
                     if (t.mapIndex() < 0 && wasReset && !cleared.contains(t.taskId())) {
                         cleared.add(t.taskId());
                     }
                 }
+                cleared.sort(java.util.Comparator.comparingInt(dag::position));
                 out().println("cleared " + cleared.size() + " task(s) in " + runId + ": " + String.join(", ", cleared));
                 out().println("run them with: ./sluice runs resume " + runId);
                 return ExitCodes.OK;

@@ -21,8 +21,7 @@ import picocli.CommandLine.Parameters;
         "It has dags/ with an example DAG (a command and a handler task).",
         "A Maven module holds the handler, its unit test and a DAG test.",
         "It also has a DAG integrity test, policy.yaml, sluice.yaml and a README.",
-        "Then, in DIR: mvn test, and sluice run dags/hello.yaml.",
-        "Example: sluice init my-pipelines"})
+        "Then, in DIR: mvn test, and sluice run dags/hello.yaml."})
 public final class InitCommand extends CliCommand {
     private static final String TEMPLATES = "/dev/sluice/cli/init/";
 

@@ -26,7 +26,10 @@ class HelloDagTest {
     void anEmptyExtractSkipsTheRest() {
         DagRunResult run = DagTest.of(DAG).date("2024-01-01").stub("extract", Stub.output(List.of())).run();
         assertEquals("success", run.state());
-        assertEquals(Map.of("extract", "success", "count_rows", "skipped", "report", "skipped"), run.states());
+        assertEquals("skipped", run.taskState("count_rows"));
+        // every task after extract, including any you add downstream of it
+        run.states().forEach((task, state) -> assertEquals(task.equals("extract") ? "success" : "skipped", state,
+                task));
     }
 
     @Test

@@ -38,9 +38,19 @@ import picocli.CommandLine;
  * Such a snippet is not run, but each of its {@code sluice}/{@code ./sluice} command lines must still parse as a
  * valid command of the CLI, and a DAG in it must still pass {@code sluice validate}. The marker is visible only in
  * the Markdown source.
+ * <p>
+ * A document whose shell snippets form one sequence (each runs in the folder and state the ones before it left,
+ * like the tutorial's {@code sluice init my-pipeline}, {@code cd my-pipeline}, {@code mvn test}) has, on a line of
+ * its own before its first fence, the file-level marker
+ * <pre>{@code
+ * <!-- docs-test: in-order run by TutorialIT -->
+ * }</pre>
+ * naming the test that runs its snippets in order, as one script. Here every shell snippet of such a file is
+ * parse-only; its DAG snippets are validated and run as in any other file.
  */
 class DocsSnippetsIT {
     static final String MARKER = "<!-- docs-test: parse-only";
+    static final String IN_ORDER = "<!-- docs-test: in-order run by ";
 
     record Snippet(Path file, int line, String lang, String text, boolean parseOnly) {
         String where() {
@@ -64,6 +74,7 @@ class DocsSnippetsIT {
         List<Snippet> out = new ArrayList<>();
         for (Path doc : docs()) {
             List<String> lines = Files.readAllLines(doc, StandardCharsets.UTF_8);
+            boolean inOrder = inOrder(lines);
             for (int i = 0; i < lines.size(); i++) {
                 String fence = lines.get(i);
                 if (!fence.startsWith("```") || fence.length() == 3) {
@@ -77,11 +88,25 @@ class DocsSnippetsIT {
                     j++;
                 }
                 boolean parseOnly = i > 0 && lines.get(i - 1).strip().startsWith(MARKER);
-                out.add(new Snippet(doc, i + 1, lang, body.toString(), parseOnly));
+                boolean shell = lang.equals("bash") || lang.equals("sh");
+                out.add(new Snippet(doc, i + 1, lang, body.toString(), parseOnly || (shell && inOrder)));
                 i = j;
             }
         }
         return out;
+    }
+
+    /** Whether the file-level marker {@link #IN_ORDER} stands on a line of its own before the first fence. */
+    static boolean inOrder(List<String> lines) {
+        for (String line : lines) {
+            if (line.startsWith("```")) {
+                return false;
+            }
+            if (line.strip().startsWith(IN_ORDER) && line.strip().endsWith("-->")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Path workspace() throws IOException {
@@ -168,6 +193,36 @@ class DocsSnippetsIT {
             }
         }
         return out;
+    }
+
+    @Test
+    void everyInOrderMarkerNamesATestThatExists() throws IOException {
+        for (Path doc : docs()) {
+            List<String> lines = Files.readAllLines(doc, StandardCharsets.UTF_8);
+            if (!inOrder(lines)) {
+                continue;
+            }
+            String marker = lines.stream().map(String::strip).filter(l -> l.startsWith(IN_ORDER)).findFirst()
+                    .orElseThrow();
+            String test = marker.substring(IN_ORDER.length(), marker.length() - "-->".length()).strip();
+            List<Path> found = new ArrayList<>();
+            try (Stream<Path> modules = Files.list(Sluice.REPO)) {
+                for (Path m : modules.map(p -> p.resolve("src/test/java")).filter(Files::isDirectory).toList()) {
+                    try (Stream<Path> s = Files.walk(m)) {
+                        s.filter(p -> p.getFileName().toString().equals(test + ".java")).forEach(found::add);
+                    }
+                }
+            }
+            assertThat(found).as("%s: the test its in-order marker names, %s", Sluice.REPO.relativize(doc), test)
+                    .isNotEmpty();
+        }
+    }
+
+    @Test
+    void theInOrderMarkerCountsOnlyBeforeTheFirstFence() {
+        assertThat(inOrder(List.of("# T", "", IN_ORDER + "TutorialIT -->", "```bash", "x", "```"))).isTrue();
+        assertThat(inOrder(List.of("# T", "```bash", IN_ORDER + "TutorialIT -->", "```"))).isFalse();
+        assertThat(inOrder(List.of("# T", "the marker " + IN_ORDER + "TutorialIT --> in a sentence"))).isFalse();
     }
 
     @Test
