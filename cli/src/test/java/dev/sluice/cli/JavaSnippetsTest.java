@@ -65,11 +65,19 @@ class JavaSnippetsTest {
     /** The normalized lines of every Java source and {@code sluice init} template in the repository. */
     static List<List<String>> sources() throws IOException {
         List<List<String>> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(REPO)) {
+        List<Path> modules;
+        try (Stream<Path> top = Files.list(REPO)) {   // module folders: not .git, .venv, target
+            modules = top.filter(p -> Files.isDirectory(p.resolve("src"))).toList();
+        }
+        for (Path module : modules) {
+            walk(module.resolve("src"), out);
+        }
+        return out;
+    }
+
+    private static void walk(Path src, List<List<String>> out) throws IOException {
+        try (Stream<Path> s = Files.walk(src)) {
             s.filter(Files::isRegularFile)
-                    .filter(p -> !REPO.relativize(p).toString().startsWith("."))
-                    .filter(p -> !p.toString().contains("/target/"))
-                    .filter(p -> p.toString().contains("/src/"))
                     .filter(p -> p.toString().endsWith(".java")
                             || p.toString().contains("/resources/dev/sluice/cli/init/"))
                     .forEach(p -> {
@@ -80,7 +88,6 @@ class JavaSnippetsTest {
                         }
                     });
         }
-        return out;
     }
 
     static boolean excerptOf(List<String> snippet, List<String> source) {
