@@ -10,6 +10,12 @@ venv="$root/.venv/$name"
 [ -f "$req" ] || { echo "scripts/venv.sh: no $req" >&2; exit 2; }
 python="${PYTHON:-python3}"
 command -v "$python" >/dev/null || { echo "scripts/venv.sh: python3 is required" >&2; exit 2; }
+# One setup at a time per venv (parallel test runs or worktrees sharing .venv would otherwise race).
+mkdir -p "$root/.venv"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$root/.venv/.$name.lock"
+  flock 9
+fi
 stamp="$venv/.requirements.sha256"
 want="$(sha256sum "$req" | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
