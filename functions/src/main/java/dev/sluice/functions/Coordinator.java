@@ -443,11 +443,12 @@ public final class Coordinator {
         }
         for (Timer t : d.timers()) {
             Duration in = Duration.between(now, t.fireAt());
-            if (t.kind() != Timer.Kind.SLA && in.compareTo(CoordinatorQueue.MAX_DELAY) <= 0) {
+            if (t.kind() != Timer.Kind.SLA && t.kind() != Timer.Kind.DEADLINE
+                    && in.compareTo(CoordinatorQueue.MAX_DELAY) <= 0) {
                 TaskRef ref = new TaskRef(dag.dagId(), version, t.runId(), t.task().taskId(), t.task().mapIndex(),
                         t.tryNumber());
                 queue.send(new CoordinatorMessage.TimerDue(ref, t.kind(), t.fireAt()), in);
-            } // longer ones (and SLAs) are stored with the decision and fired by the tick
+            } // longer ones (and SLA and deadline timers) are stored with the decision and fired by the tick
         }
         List<Notification.TaskFailedFinal> failures = d.notifications().stream()
                 .filter(Notification.TaskFailedFinal.class::isInstance).map(Notification.TaskFailedFinal.class::cast)
