@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
             BackfillCommand.class,
             SchedulerCommand.class,
             BreakersCommand.class,
+            AlertsCommand.class,
             PoolsCommand.class,
             DbCommand.class,
             dev.sluice.cli.dev.DevCommand.class,

@@ -88,15 +88,41 @@ final class RunsCommand extends CliCommand {
                 Dag dag = run.dagVersion() == null ? null
                         : Workspace.pinnedDag(store, run.dagId(), run.dagVersion());
                 var tasks = RunReport.visible(dag, store.instances(runId));
+                List<dev.sluice.engine.Effect> effects = store.effects(runId);
                 if (json) {
-                    RunReport.printJson(out(), run, tasks);
+                    com.fasterxml.jackson.databind.node.ObjectNode o = RunReport.json(run, tasks);
+                    var misses = o.putArray("misses");
+                    var arr = o.putArray("effects");
+                    for (dev.sluice.engine.Effect e : effects) {
+                        arr.add(dev.sluice.engine.EffectJson.toNode(e));
+                        if (isMiss(e)) {
+                            misses.addObject().put("kind", e.kind().wireName())
+                                    .put("taskId", e.task() == null ? null : e.task().taskId())
+                                    .put("dueAt", String.valueOf(e.dueAt())).put("at", String.valueOf(e.createdAt()));
+                        }
+                    }
+                    out().println(o);
                 } else {
                     out().println(run.dagId() + " " + run.runId() + " (logical date " + run.logicalDate() + ")");
                     RunReport.printGrid(out(), run, tasks, Execution.isTerminal());
+                    for (dev.sluice.engine.Effect e : effects) {
+                        if (isMiss(e)) {
+                            out().println((e.task() == null ? "deadline missed: the run" : "SLA missed: " + e.task())
+                                    + " was due " + e.dueAt());
+                        }
+                        if (e.state() == dev.sluice.engine.Effect.State.FAILED) {
+                            out().println(e.kind().wireName() + " of " + (e.task() == null ? "the run" : e.task())
+                                    + " failed: " + dev.sluice.cli.render.TerminalText.oneLine(e.detail(), 200));
+                        }
+                    }
                 }
                 return ExitCodes.OK;
             }
         }
+    }
+
+    private static boolean isMiss(dev.sluice.engine.Effect e) {
+        return e.kind() == dev.sluice.engine.Effect.Kind.SLA_MISS || e.kind() == dev.sluice.engine.Effect.Kind.DEADLINE_MISS;
     }
 
     @Command(name = "resume", description = {

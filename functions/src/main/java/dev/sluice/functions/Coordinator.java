@@ -517,19 +517,40 @@ public final class Coordinator {
         }
         for (Timer t : d.timers()) {
             Duration in = Duration.between(now, t.fireAt());
-            if (t.kind() != Timer.Kind.SLA && in.compareTo(CoordinatorQueue.MAX_DELAY) <= 0) {
+            if (t.kind() != Timer.Kind.SLA && t.kind() != Timer.Kind.DEADLINE
+                    && in.compareTo(CoordinatorQueue.MAX_DELAY) <= 0) {
                 TaskRef ref = new TaskRef(dag.dagId(), version, t.runId(), t.task().taskId(), t.task().mapIndex(),
                         t.tryNumber());
                 queue.send(new CoordinatorMessage.TimerDue(ref, t.kind(), t.fireAt()), in);
-            } // longer ones (and SLAs) are stored with the decision and fired by the tick
+            } // longer ones (and SLA and deadline timers) are stored with the decision and fired by the tick
         }
         List<Notification.TaskFailedFinal> failures = d.notifications().stream()
                 .filter(Notification.TaskFailedFinal.class::isInstance).map(Notification.TaskFailedFinal.class::cast)
                 .toList();
         for (Notification n : d.notifications()) {
             notify(dag, version, run, n);
+            if (n instanceof Notification.SlaMissed s && !claimMiss(d, s)) {
+                continue; // recorded by an earlier decision (the timer, then the late success): alerted then
+            }
             alerts.on(dag, run, n, failures);
         }
+    }
+
+    /**
+     * Claims the SLA miss's effect, so that its SNS alert goes out once however often the miss is found. A bridge
+     * until effects run in the task runtime: on AWS, callbacks and {@code alerts:} routes do not run yet.
+     */
+    private boolean claimMiss(Decision d, Notification.SlaMissed s) {
+        for (dev.sluice.engine.Effect e : d.effects()) {
+            if (e.kind() == dev.sluice.engine.Effect.Kind.SLA_MISS && e.task().equals(s.task())) {
+                if (!store.claimEffect(e)) {
+                    return false;
+                }
+                store.finishEffect(e, dev.sluice.engine.Effect.State.DONE, "sent as the stack's SNS alert");
+                return true;
+            }
+        }
+        return true;
     }
 
     private void dispatch(Dag dag, String version, DagRun run, Dispatch x,

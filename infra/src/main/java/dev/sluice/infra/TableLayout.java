@@ -53,6 +53,8 @@ public final class TableLayout {
     public static final String RUN_SK = "RUN";
     public static final String INSTANCE_SK_PREFIX = "TI#";
     public static final String TIMER_SK_PREFIX = "TM#";
+    /** Effects (callbacks, alerts) of a run: {@code EF#<taskId>|<mapIndex>|<try>|<kind>}, attributes st, body, detail. */
+    public static final String EFFECT_SK_PREFIX = "EF#";
     public static final String VERSION_SK_PREFIX = "VER#";
     public static final String RUNNING_SK = "RUNNING";
     public static final String POOL_PREFIX = "POOL#";

@@ -22,10 +22,14 @@ import java.util.Map;
  *                   decision atomically may ignore it.
  * @param context    what a store needs to write it besides the records: the run as read, max_active_runs for a run
  *                   it starts, pool sizes and positions; {@link WriteContext#NONE} for a decision built by hand
+ * @param effects    callbacks and alerts to record with the writes (each {@link Effect.State#PENDING}); a store
+ *                   writes each one only if no effect with its {@link Effect#key()} exists, and leaves an existing
+ *                   one as it is. A decision with effects never has {@code commitLast} unless it is large: the
+ *                   effects are then written with the {@code commitLast} instance.
  */
 public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
                        List<Notification> notifications, Map<String, Integer> poolDeltas,
-                       List<BreakerState> breakers, TaskKey commitLast, WriteContext context) {
+                       List<BreakerState> breakers, TaskKey commitLast, WriteContext context, List<Effect> effects) {
 
     public Decision {
         instances = List.copyOf(instances);
@@ -35,6 +39,14 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
         poolDeltas = Map.copyOf(poolDeltas);
         breakers = breakers == null ? List.of() : List.copyOf(breakers);
         context = context == null ? WriteContext.NONE : context;
+        effects = effects == null ? List.of() : List.copyOf(effects);
+    }
+
+    /** A decision that records no effect. */
+    public Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> dispatches, List<Timer> timers,
+                    List<Notification> notifications, Map<String, Integer> poolDeltas,
+                    List<BreakerState> breakers, TaskKey commitLast, WriteContext context) {
+        this(run, instances, dispatches, timers, notifications, poolDeltas, breakers, commitLast, context, List.of());
     }
 
     /** A decision with no write context (built by hand). */
@@ -47,7 +59,7 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
     /** The same decision with {@code context}. */
     public Decision withContext(WriteContext context) {
         return new Decision(run, instances, dispatches, timers, notifications, poolDeltas, breakers, commitLast,
-                context);
+                context, effects);
     }
 
     /** The same decision writing only {@code only} (and no run, timers, pools or breakers), with the same context. */
@@ -75,6 +87,6 @@ public record Decision(DagRun run, List<TaskInstance> instances, List<Dispatch> 
 
     /** True when applying this decision writes nothing. */
     public boolean isNoop() {
-        return run == null && instances.isEmpty() && breakers.isEmpty();
+        return run == null && instances.isEmpty() && breakers.isEmpty() && effects.isEmpty();
     }
 }

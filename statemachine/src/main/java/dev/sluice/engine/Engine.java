@@ -103,8 +103,12 @@ public final class Engine {
         TaskInstance next = ti.withState(TaskState.RUNNING).withTimes(ti.queuedAt(), now, null)
                 .withDeadline(spec.executionTimeout() == null ? null : now.plus(spec.executionTimeout()))
                 .withTentative(null).withVersion(ti.version() + 1);
+        List<Effect> effects = spec.callbacks().onExecute() == null ? List.of()
+                : List.of(new Effect(ti.runId(), dag.dagId(), ti.key(), ti.tryNumber(), ti.maxTries(),
+                        Effect.Kind.EXECUTE, now, null, null, spec.callbacks().onExecute(), List.of(),
+                        Effect.State.PENDING, null));
         return new Decision(null, List.of(next), List.of(), List.of(), List.of(), Map.of(), List.of(), null,
-                WriteContext.of(dag, null, null));
+                WriteContext.of(dag, null, null), effects);
     }
 
     /** The event's own change, then what follows from it: readiness, admission, the run's end. */
@@ -120,6 +124,11 @@ public final class Engine {
             RunLifecycle.tick(w);
         } else if (event instanceof Event.ClearTasks c) {
             Clearing.clear(w, c);
+        } else if (event instanceof Event.TimerFired f
+                && (f.kind() == Timer.Kind.SLA || f.kind() == Timer.Kind.DEADLINE)) {
+            // A miss is a miss whatever state the run is in by now; it changes no task.
+            Misses.onTimer(w, f);
+            return w.toDecision();
         } else if (event instanceof Event.TaskEvent te) {
             if (w.run.state() != RunState.RUNNING) {
                 return Decision.ignored(w.run.runId(), "run is " + w.run.state().airflowName() + "; ignored "

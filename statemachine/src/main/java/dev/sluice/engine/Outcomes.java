@@ -63,27 +63,9 @@ final class Outcomes {
                 w.put(ti.withState(TaskState.SCHEDULED).withNextAttemptAt(null));
                 return null;
             }
-            case SLA -> {
-                if (!slaMet(w, ti)) {
-                    w.notes.add(new Notification.SlaMissed(w.run.runId(), ti.key()));
-                }
-                return null;
-            }
+            case SLA, DEADLINE -> throw new IllegalStateException("miss timers are decided by Misses");
         }
         return null;
-    }
-
-    private static boolean slaMet(Working w, TaskInstance ti) {
-        if (ti.state() == TaskState.REMOVED && ti.mapIndex() < 0) {
-            for (int i = 0; i < ti.mapCount(); i++) {
-                TaskInstance c = w.get(new TaskKey(ti.taskId(), i));
-                if (c == null || !(c.state() == TaskState.SUCCESS || c.state() == TaskState.SKIPPED)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        return ti.state() == TaskState.SUCCESS || ti.state() == TaskState.SKIPPED;
     }
 
     /** Gives back the run slot and pool slots an active instance held. */
@@ -121,6 +103,11 @@ final class Outcomes {
         if (spec.callbacks().onSuccess() != null) {
             w.notes.add(new Notification.TaskSucceededNote(w.run.runId(), ti.key(), ti.tryNumber()));
         }
+        TaskInstance done = w.get(ti.key());
+        if (done.state() == TaskState.SUCCESS) {
+            Effects.task(w, Effect.Kind.SUCCESS, done, null, null);
+            Misses.onSuccess(w, done);
+        }
     }
 
     private static void fail(Working w, TaskInstance ti, String error, boolean retryable) {
@@ -133,9 +120,11 @@ final class Outcomes {
                     .withTimes(ti.queuedAt(), ti.startedAt(), w.now).withDeadline(null));
             w.timers.add(new Timer(runId, ti.key(), ti.tryNumber(), next, Timer.Kind.RETRY));
             w.notes.add(new Notification.TaskRetrying(runId, ti.key(), ti.tryNumber(), ti.maxTries(), error, next));
+            Effects.task(w, Effect.Kind.RETRY, ti, error, null);
         } else {
             end(w, ti.withState(TaskState.FAILED).withResult(ti.outputJson(), error));
             w.notes.add(new Notification.TaskFailedFinal(runId, ti.key(), ti.tryNumber(), ti.maxTries(), error));
+            Effects.task(w, Effect.Kind.FAILURE, ti, error, null);
         }
     }
 

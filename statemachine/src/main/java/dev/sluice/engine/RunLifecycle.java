@@ -30,16 +30,12 @@ final class RunLifecycle {
     private static void start(Working w) {
         Instant now = w.now;
         w.setRun(w.run.withState(RunState.RUNNING).withTimes(now, null));
-        String runId = w.run.runId();
-        Instant slaBase = w.run.dataIntervalEnd() != null ? w.run.dataIntervalEnd() : now;
         for (TaskSpec t : w.dag.tasks()) {
             if (t.upstream().isEmpty() || t.triggerRule() == TriggerRule.ALWAYS) {
                 w.toEvaluate.add(t.taskId());
             }
-            if (t.sla() != null) {
-                w.timers.add(new Timer(runId, TaskKey.of(t.taskId()), 0, slaBase.plus(t.sla()), Timer.Kind.SLA));
-            }
         }
+        Misses.arm(w);
     }
 
     /** A queued run starts on a tick once max_active_runs allows. */
@@ -55,6 +51,8 @@ final class RunLifecycle {
             RunState end = run.failedLeaves() > 0 ? RunState.FAILED : RunState.SUCCESS;
             w.setRun(run.withState(end).withTimes(run.startedAt(), w.now));
             w.notes.add(new Notification.RunFinished(w.dag.dagId(), run.runId(), end));
+            Misses.onRunEnd(w);
+            Effects.run(w, end == RunState.FAILED ? Effect.Kind.RUN_FAILED : Effect.Kind.RUN_SUCCEEDED, null);
         }
     }
 }

@@ -40,6 +40,8 @@ final class Working {
     final List<Dispatch> dispatches = new ArrayList<>();
     final List<Timer> timers = new ArrayList<>();
     final List<Notification> notes = new ArrayList<>();
+    /** Effects to record, by key: one per key even when two parts of a decision ask for it. */
+    final Map<String, Effect> effects = new LinkedHashMap<>();
     final Map<String, Integer> poolDeltas = new HashMap<>();
     /** The bound each pool admission looked at is admitted within, as the decision read it. */
     final Map<String, PoolBound> poolBounds = new HashMap<>();
@@ -176,12 +178,12 @@ final class Working {
         List<BreakerState> changedBreakers = breakers.changed();
         boolean write = runChanged || countersMoved();
         marks.redispatchOwnClaims();
-        boolean small = !write && timers.isEmpty() && changedBreakers.isEmpty()
+        boolean small = !write && timers.isEmpty() && changedBreakers.isEmpty() && effects.isEmpty()
                 && poolDeltas.values().stream().allMatch(v -> v == 0);
         TaskKey commitLast = marks.commitLast(small);
         List<TaskInstance> out = commitLast != null ? marks.markedForOrderedWrite() : marks.fencedInstances();
         DagRun written = write ? run.withVersion(run.version() + 1) : null;
         return new Decision(written, out, dispatches, timers, notes, poolDeltas, changedBreakers, commitLast,
-                WriteContext.of(dag, readRun, written).withPools(poolBounds));
+                WriteContext.of(dag, readRun, written).withPools(poolBounds), List.copyOf(effects.values()));
     }
 }

@@ -37,6 +37,7 @@ public final class Dag {
     private final List<TaskGroup> groups;
     private final S3Trigger trigger;
     private final String source;
+    private final DagAlerts alerts;
 
     private final Map<String, TaskSpec> byId;
     private final Map<String, Integer> position;
@@ -49,7 +50,7 @@ public final class Dag {
     Dag(String dagId, String description, String schedule, ZoneId timezone, LocalDateTime startDate,
         LocalDateTime endDate, boolean catchup, int maxActiveRuns, int maxActiveTasks, List<String> tags,
         Map<String, Object> params, Map<String, Object> defaultArgs, Map<String, Integer> pools,
-        List<TaskSpec> tasks, List<TaskGroup> groups, S3Trigger trigger, String source) {
+        List<TaskSpec> tasks, List<TaskGroup> groups, S3Trigger trigger, String source, DagAlerts alerts) {
         this.dagId = Objects.requireNonNull(dagId, "dagId");
         this.description = description;
         this.schedule = schedule;
@@ -67,6 +68,7 @@ public final class Dag {
         this.groups = List.copyOf(groups == null ? List.of() : groups);
         this.trigger = trigger;
         this.source = source;
+        this.alerts = alerts == null ? DagAlerts.NONE : alerts;
 
         Map<String, TaskSpec> ids = new LinkedHashMap<>();
         Map<String, Integer> pos = new HashMap<>();
@@ -168,6 +170,8 @@ public final class Dag {
     public Optional<S3Trigger> trigger() { return Optional.ofNullable(trigger); }
     /** Where the DAG came from (file path or "builder"), for messages. */
     public String source() { return source; }
+    /** The DAG's own callbacks, alert rules and deadline. */
+    public DagAlerts alerts() { return alerts; }
 
     public TaskSpec task(String taskId) {
         TaskSpec t = byId.get(taskId);

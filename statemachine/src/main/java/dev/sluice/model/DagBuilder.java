@@ -48,6 +48,7 @@ public final class DagBuilder {
     private Map<String, Object> defaultArgs = new LinkedHashMap<>();
     private final Map<String, Integer> pools = new LinkedHashMap<>();
     private S3Trigger trigger;
+    private DagAlerts alerts = DagAlerts.NONE;
     private String source = "builder";
     private Consumer<TaskSpec.Builder> defaults = t -> { };
     private final List<TaskDraft> tasks = new ArrayList<>();
@@ -96,6 +97,8 @@ public final class DagBuilder {
     public DagBuilder catchup(boolean v) { this.catchup = v; return this; }
     public DagBuilder maxActiveRuns(int v) { this.maxActiveRuns = v; return this; }
     public DagBuilder maxActiveTasks(int v) { this.maxActiveTasks = v; return this; }
+    /** The DAG's run callbacks, alert rules and deadline. */
+    public DagBuilder alerts(DagAlerts v) { this.alerts = v; return this; }
     public DagBuilder tags(String... v) { this.tags.addAll(List.of(v)); return this; }
     public DagBuilder tags(List<String> v) { this.tags.addAll(v); return this; }
     public DagBuilder params(Map<String, Object> v) { this.params = new LinkedHashMap<>(v); return this; }
@@ -336,7 +339,7 @@ public final class DagBuilder {
         }
         Dag dag = new Dag(dagId, description, schedule, timezone, startDate, endDate, catchup, maxActiveRuns,
                 maxActiveTasks, tags, params, defaultArgs, pools, new ArrayList<>(specs.values()), groupModels,
-                trigger, source);
+                trigger, source, alerts);
         warnings = found;
         return dag;
     }

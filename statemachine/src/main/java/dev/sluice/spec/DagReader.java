@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
 final class DagReader {
     static final Set<String> DAG_FIELDS = new LinkedHashSet<>(List.of("dag_id", "description", "schedule",
             "timezone", "start_date", "end_date", "catchup", "max_active_runs", "max_active_tasks", "tags", "params",
-            "default_args", "pools", "trigger", "doc", "doc_md", "tasks"));
+            "default_args", "pools", "trigger", "doc", "doc_md", "tasks", "on_failure", "on_success", "on_sla_miss",
+            "alerts", "deadline"));
     static final Set<String> GROUP_FIELDS = new LinkedHashSet<>(List.of("group_id", "upstream", "tasks"));
     /** A foreach that stamps out more than this is a mistake, not a DAG. */
     static final int MAX_TASKS = 100_000;
@@ -165,6 +166,7 @@ final class DagReader {
         pools(root.get("pools"), b);
         trigger(root.get("trigger"), b);
         defaultArgs(root.get("default_args"), b);
+        b.alerts(new AlertsReader(v, tasks).read(root));
 
         Field tasksField = root.get("tasks");
         ListNode list = v.list(tasksField);

@@ -31,7 +31,7 @@ final class TaskReader {
     static final Set<String> TASK_FIELDS = new LinkedHashSet<>(List.of("task_id", "command", "handler",
             "function", "empty", "upstream", "trigger_rule", "retries", "retry_delay", "retry_exponential_backoff",
             "max_retry_delay", "retry_policy", "execution_timeout", "pool", "pool_slots", "priority_weight", "sla",
-            "params", "on_failure", "on_retry", "on_success", "branch", "expand", "expand_from", "doc", "doc_md",
+            "params", "on_failure", "on_retry", "on_success", "on_sla_miss", "on_execute", "branch", "expand", "expand_from", "doc", "doc_md",
             "description", "owner", "circuit_breaker"));
     /** Kept in the DAG's raw default_args (for policy checks and alerting), not on tasks. */
     static final Set<String> DEFAULT_ONLY_FIELDS = Set.of("email", "email_on_failure", "email_on_retry",
@@ -102,7 +102,7 @@ final class TaskReader {
         Integer weight = v.integer(eff.get("priority_weight"), -1_000_000, 1_000_000);
         Map<String, Object> params = v.plainMap(eff.get("params"));
         Callbacks callbacks = new Callbacks(callback(eff.get("on_failure")), callback(eff.get("on_retry")),
-                callback(eff.get("on_success")));
+                callback(eff.get("on_success")), callback(eff.get("on_sla_miss")), callback(eff.get("on_execute")));
         Boolean branch = v.bool(eff.get("branch"));
         List<Object> expand = null;
         ListNode expandNode = v.list(eff.get("expand"));
@@ -285,7 +285,7 @@ final class TaskReader {
         }
     }
 
-    private String callback(Field f) {
+    String callback(Field f) {
         String s = v.string(f);
         rawRule(f, s);
         if (s != null && s.isBlank()) {

@@ -2,6 +2,7 @@ package dev.sluice.store;
 
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
+import dev.sluice.engine.Effect;
 import dev.sluice.engine.WriteContext;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.Pool;
@@ -41,6 +42,8 @@ public final class InMemoryStateStore implements StateStore {
             .thenComparing(Timer::runId).thenComparing(Timer::task).thenComparingInt(Timer::tryNumber)
             .thenComparing(Timer::kind));
     private final Map<String, dev.sluice.engine.BreakerState> breakers = new java.util.TreeMap<>();
+    /** Effects per run, by key, in the order they were created. */
+    private final Map<String, java.util.LinkedHashMap<String, Effect>> effects = new HashMap<>();
 
     @Override
     public synchronized void putDagVersion(String dagId, String version, String specText) {
@@ -266,6 +269,34 @@ public final class InMemoryStateStore implements StateStore {
         pools.putAll(poolsAfter);
         d.breakers().forEach(b -> breakers.put(b.name(), b));
         timers.addAll(d.timers());
+        for (Effect e : d.effects()) {
+            effects.computeIfAbsent(e.runId(), k -> new java.util.LinkedHashMap<>()).putIfAbsent(e.key(), e);
+        }
+    }
+
+    @Override
+    public synchronized List<Effect> effects(String runId) {
+        return List.copyOf(effects.getOrDefault(runId, new java.util.LinkedHashMap<>()).values());
+    }
+
+    @Override
+    public synchronized boolean claimEffect(Effect effect) {
+        java.util.LinkedHashMap<String, Effect> m = effects.get(effect.runId());
+        Effect stored = m == null ? null : m.get(effect.key());
+        if (stored == null || stored.state() != Effect.State.PENDING) {
+            return false;
+        }
+        m.put(effect.key(), stored.withState(Effect.State.RUNNING, null));
+        return true;
+    }
+
+    @Override
+    public synchronized void finishEffect(Effect effect, Effect.State state, String detail) {
+        java.util.LinkedHashMap<String, Effect> m = effects.get(effect.runId());
+        Effect stored = m == null ? null : m.get(effect.key());
+        if (stored != null && stored.state() == Effect.State.RUNNING) {
+            m.put(effect.key(), stored.withState(state, detail));
+        }
     }
 
     @Override

@@ -30,6 +30,8 @@ import java.util.Optional;
  *   <li>A decision that starts a run with a max_active_runs bound in its context fails with
  *       {@link ConcurrentUpdateException} when the DAG already has that many runs running.</li>
  *   <li>Circuit breakers in a decision are written like instances: conditional on {@code version - 1}.</li>
+ *   <li>Effects in a decision are written with it (in the same atomic write, or with the {@code commitLast}
+ *       instance), each only if no effect with its key exists: an existing one is left as it is, never reset.</li>
  *   <li>{@link #apply} depends on nothing an earlier {@link #view} read: a store that never served a view applies a
  *       decision with the same conditions (everything it needs is in the decision).</li>
  *   <li>{@link #view} never forces a full-run load; the engine asks only for what it needs.</li>
@@ -61,6 +63,18 @@ public interface StateStore extends AutoCloseable {
 
     /** Applies a decision (atomically, or in the order its {@code commitLast} allows) and stores its timers. */
     void apply(Decision decision) throws ConcurrentUpdateException;
+
+    /** Every effect of a run (callbacks, alerts, SLA and deadline misses), in the order they were created. */
+    List<dev.sluice.engine.Effect> effects(String runId);
+
+    /**
+     * Claims an effect to run it: {@code pending -> running}, a conditional write. Returns false when it is not
+     * pending (another process claimed it, or it ran), so each effect runs at most once.
+     */
+    boolean claimEffect(dev.sluice.engine.Effect effect);
+
+    /** Records how a claimed effect ended: {@code running -> done} or {@code failed}, with what happened. */
+    void finishEffect(dev.sluice.engine.Effect effect, dev.sluice.engine.Effect.State state, String detail);
 
     /** Timers due at {@code now}, oldest first. */
     List<Timer> dueTimers(Instant now, int limit);

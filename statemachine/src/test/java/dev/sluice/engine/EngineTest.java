@@ -515,7 +515,7 @@ class EngineTest {
         Decision created = d.send("r1", new Event.RunRequested("r1", RunType.SCHEDULED, d.now(), d.now(),
                 d.now().plusSeconds(3600), null, "v"));
         Timer sla = created.timers().get(0);
-        assertThat(sla.fireAt()).isEqualTo(d.now().plusSeconds(3600 + 1800));
+        assertThat(sla.fireAt()).isEqualTo(d.now().plusSeconds(1800));
         Decision fired = d.send("r1", new Event.TimerFired(sla.task(), 0, Timer.Kind.SLA));
         assertThat(fired.notifications()).contains(new Notification.SlaMissed("r1", TaskKey.of("slow")));
     }

@@ -57,6 +57,22 @@ class DecisionLoopTest {
         }
 
         @Override
+        public List<dev.sluice.engine.Effect> effects(String runId) {
+            return inner.effects(runId);
+        }
+
+        @Override
+        public boolean claimEffect(dev.sluice.engine.Effect effect) {
+            return inner.claimEffect(effect);
+        }
+
+        @Override
+        public void finishEffect(dev.sluice.engine.Effect effect, dev.sluice.engine.Effect.State state,
+                                 String detail) {
+            inner.finishEffect(effect, state, detail);
+        }
+
+        @Override
         public void putDagVersion(String dagId, String version, String specText) {
             inner.putDagVersion(dagId, version, specText);
         }

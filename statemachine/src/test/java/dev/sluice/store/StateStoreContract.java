@@ -1109,4 +1109,42 @@ public abstract class StateStoreContract {
         }
         org.assertj.core.api.Assertions.assertThat(deferred).isEqualTo(workers - 1);
     }
+
+    // ---- effects (callbacks and alerts: an outbox written with the decision) ----
+
+    @Test
+    void effectsAreWrittenWithTheirDecisionOncePerKeyAndClaimedOnce() {
+        dev.sluice.model.Callbacks cb = new dev.sluice.model.Callbacks("fail.sh", "retry.sh", "ok.sh", "sla.sh",
+                "exec.sh");
+        Dag dag = DagBuilder.dag("fx").task("a", t -> t.command("x").callbacks(cb)
+                .sla(Duration.ofSeconds(5))).build();
+        RunDriver d = new RunDriver(dag, store, T0, new Random(1));
+        d.start("fx.r1");
+        Dispatch x = d.pending().poll();
+        d.send("fx.r1", new Event.TaskStarted(x.task(), 1));
+        d.advance(Duration.ofSeconds(10));
+        d.send("fx.r1", new Event.TaskSucceeded(x.task(), 1, "\"out\""));
+        List<dev.sluice.engine.Effect> effects = store.effects("fx.r1");
+        assertThat(effects).extracting(dev.sluice.engine.Effect::key).containsExactlyInAnyOrder(
+                "fx.r1|a|-1|1|execute", "fx.r1|a|-1|1|success", "fx.r1|a|-1|0|sla_miss");
+        dev.sluice.engine.Effect sla = effects.stream()
+                .filter(e -> e.kind() == dev.sluice.engine.Effect.Kind.SLA_MISS).findFirst().orElseThrow();
+        assertThat(sla.callback()).isEqualTo("sla.sh");
+        assertThat(sla.dueAt()).isEqualTo(T0.plusSeconds(5));
+        assertThat(sla.dagId()).isEqualTo("fx");
+        assertThat(sla.state()).isEqualTo(dev.sluice.engine.Effect.State.PENDING);
+
+        assertThat(store.claimEffect(sla)).isTrue();
+        assertThat(store.claimEffect(sla)).isFalse();
+        store.finishEffect(sla, dev.sluice.engine.Effect.State.FAILED, "exit 1");
+        // The SLA timer fires late: the miss is asked for again, and the stored one stays as it is.
+        d.send("fx.r1", new Event.TimerFired(TaskKey.of("a"), 0, Timer.Kind.SLA));
+        List<dev.sluice.engine.Effect> after = store.effects("fx.r1");
+        assertThat(after).hasSize(3);
+        assertThat(after).filteredOn(e -> e.key().equals(sla.key())).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo(dev.sluice.engine.Effect.State.FAILED);
+            assertThat(e.detail()).isEqualTo("exit 1");
+        });
+        assertThat(store.effects("fx.other")).isEmpty();
+    }
 }

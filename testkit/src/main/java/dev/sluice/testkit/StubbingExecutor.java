@@ -45,4 +45,10 @@ final class StubbingExecutor implements TaskExecutor {
     public Map<Path, String> endLeftovers(Path runLogs) {
         return real.endLeftovers(runLogs);
     }
+
+    @Override
+    public String callback(String className, dev.sluice.api.CallbackContext context, java.time.Duration timeout,
+                           java.nio.file.Path logFile) {
+        return real.callback(className, context, timeout, logFile);
+    }
 }

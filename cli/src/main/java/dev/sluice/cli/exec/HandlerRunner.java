@@ -59,6 +59,49 @@ final class HandlerRunner {
         }
     }
 
+    /**
+     * Runs a {@link dev.sluice.api.Callback} class with its context, on a thread of its own, within {@code timeout}.
+     * Returns null when it returned, else what went wrong (logged). Never throws.
+     */
+    String runCallback(String className, dev.sluice.api.CallbackContext ctx, java.time.Duration timeout,
+                       AttemptLog log) {
+        dev.sluice.api.Callback cb;
+        try {
+            cb = instantiate(className, dev.sluice.api.Callback.class, "callback");
+        } catch (HandlerException e) {
+            log.note(e.getMessage());
+            return e.getMessage();
+        }
+        CompletableFuture<String> result = new CompletableFuture<>();
+        Thread worker = new Thread(() -> {
+            try {
+                cb.call(ctx);
+                result.complete(null);
+            } catch (Throwable t) {
+                log.stackTrace(t);
+                result.complete(className + " threw " + t);
+            }
+        }, "sluice-callback-" + ctx.event());
+        worker.setDaemon(true);
+        worker.setContextClassLoader(loader);
+        worker.start();
+        try {
+            String error = result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            log.note(error == null ? "callback returned" : error);
+            return error;
+        } catch (TimeoutException e) {
+            worker.interrupt();
+            log.note("callback timed out after " + timeout + "; interrupted its thread");
+            return "timed out after " + timeout;
+        } catch (InterruptedException e) {
+            worker.interrupt();
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (ExecutionException e) {
+            return String.valueOf(e.getCause());
+        }
+    }
+
     /** Runs the handler and reports what it came to, as {@link HandlerOutcome} classifies it for every runtime. */
     private static Outcome call(Task task, LogFileContext context, AttemptLog log) {
         HandlerOutcome o = HandlerOutcome.of(task, context);
@@ -75,6 +118,10 @@ final class HandlerRunner {
     }
 
     private Task instantiate(String className) throws HandlerException {
+        return instantiate(className, Task.class, "handler");
+    }
+
+    private <T> T instantiate(String className, Class<T> type, String what) throws HandlerException {
         Class<?> c;
         try {
             c = Class.forName(className, true, loader);
@@ -84,8 +131,8 @@ final class HandlerRunner {
         } catch (LinkageError e) {
             throw new HandlerException("handler class " + className + " cannot be loaded: " + e);
         }
-        if (!Task.class.isAssignableFrom(c)) {
-            throw new HandlerException("handler class " + className + " does not implement " + Task.class.getName());
+        if (!type.isAssignableFrom(c)) {
+            throw new HandlerException(what + " class " + className + " does not implement " + type.getName());
         }
         if (Modifier.isAbstract(c.getModifiers())) {
             throw new HandlerException("handler class " + className + " is abstract");
@@ -97,7 +144,7 @@ final class HandlerRunner {
             throw new HandlerException("handler class " + className + " has no public no-argument constructor");
         }
         try {
-            return (Task) ctor.newInstance();
+            return type.cast(ctor.newInstance());
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new HandlerException("handler class " + className + " could not be created: " + cause);

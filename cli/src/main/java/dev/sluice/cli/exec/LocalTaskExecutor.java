@@ -98,6 +98,17 @@ public final class LocalTaskExecutor implements TaskExecutor {
     }
 
     @Override
+    public String callback(String className, dev.sluice.api.CallbackContext context, Duration timeout,
+                           Path logFile) {
+        try (AttemptLog log = AttemptLog.open(logFile, clock)) {
+            log.note("callback " + context.event() + ": handler " + className);
+            return handlers.runCallback(className, context, timeout, log);
+        } catch (UncheckedIOException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Override
     public Map<Path, String> endLeftovers(Path runLogs) {
         return TryProcesses.endLeftovers(runLogs, killGrace, clock);
     }

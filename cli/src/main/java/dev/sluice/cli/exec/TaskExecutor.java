@@ -20,4 +20,13 @@ public interface TaskExecutor {
     default Map<Path, String> endLeftovers(Path runLogs) {
         return Map.of();
     }
+
+    /**
+     * Runs a handler callback ({@code handler:Class}, a {@link dev.sluice.api.Callback}) within {@code timeout},
+     * writing what happened to {@code logFile}. Returns null when it returned, else the problem. Never throws.
+     */
+    default String callback(String className, dev.sluice.api.CallbackContext context, java.time.Duration timeout,
+                            Path logFile) {
+        return "handler callbacks are not supported by " + getClass().getSimpleName();
+    }
 }

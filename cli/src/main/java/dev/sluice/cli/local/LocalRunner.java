@@ -52,11 +52,24 @@ public final class LocalRunner {
     /** The pause between two attempts at a write that found the database busy (each already waited the timeout). */
     private static final long BUSY_PAUSE_MILLIS = 200;
 
-    public record Options(int parallelism, boolean noDelay, Path logsDir) {
+    /**
+     * @param alertsFile      where every alert is appended as a JSON line ({@code .sluice/alerts.jsonl})
+     * @param callbackTimeout how long one callback, alert command or webhook may take
+     */
+    public record Options(int parallelism, boolean noDelay, Path logsDir, Path alertsFile, Duration callbackTimeout) {
+        /** How long a callback may run by default. */
+        public static final Duration DEFAULT_CALLBACK_TIMEOUT = Duration.ofSeconds(30);
+
         public Options {
             if (parallelism < 1) {
                 throw new IllegalArgumentException("--parallelism must be at least 1, got " + parallelism);
             }
+        }
+
+        /** Alerts go to {@code alerts.jsonl} beside the logs folder; callbacks get the default timeout. */
+        public Options(int parallelism, boolean noDelay, Path logsDir) {
+            this(parallelism, noDelay, logsDir, logsDir.toAbsolutePath().resolveSibling("alerts.jsonl"),
+                    DEFAULT_CALLBACK_TIMEOUT);
         }
     }
 
@@ -73,6 +86,11 @@ public final class LocalRunner {
 
         /** Something the user should know that changes no outcome (a pool size conflict). */
         default void warned(String message) {
+        }
+
+        /** An alert was sent, an SLA was missed, or a callback failed (from the callbacks' thread). */
+        default void alerted(String message) {
+            notice(message);
         }
     }
 
@@ -93,6 +111,9 @@ public final class LocalRunner {
     private final List<Timer> timers = new ArrayList<>();
     private final Map<TaskKey, Integer> inFlight = new HashMap<>();
     private volatile Thread loopThread;
+    private final EffectRunner effects;
+    /** Runs effects after their decision is committed; null outside {@link #execute}. */
+    private volatile ExecutorService effectThread;
 
     public LocalRunner(StateStore store, Dag dag, TaskExecutor executor, Options options, Listener listener) {
         this(store, dag, executor, options, listener, Clock.systemUTC(), new SecureRandom());
@@ -111,6 +132,10 @@ public final class LocalRunner {
         this.decisions = DecisionLoop.builder(store).retry(RetryOptions.defaults()).clock(clock::instant)
                 .random(random).sleeper(d -> Thread.sleep(d.toMillis())).build();
         this.attempts = new AttemptFactory(dag, store, options.logsDir(), new TemplateRenderer());
+        this.effects = new EffectRunner(store, dag, executor, options.logsDir(), options.alertsFile(),
+                options.callbackTimeout(), new Webhook(Duration.ofSeconds(Math.min(10,
+                Math.max(1, options.callbackTimeout().toSeconds()))), Duration.ofMillis(500)),
+                message -> listener.alerted(message), clock);
     }
 
     /** A try that a worker could not finish because the runner is stopping. */
@@ -148,7 +173,13 @@ public final class LocalRunner {
     public Ending execute(String runId, Event first) {
         loopThread = Thread.currentThread();
         ExecutorService workers = Executors.newFixedThreadPool(options.parallelism(), daemonThreads(runId));
+        effectThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sluice-effects");
+            t.setDaemon(true);
+            return t;
+        });
         try {
+            recoverEffects(runId);
             recover(runId, workers);
             if (first != null) {
                 apply(runId, first, workers);
@@ -181,7 +212,44 @@ public final class LocalRunner {
             return Ending.FINISHED;
         } finally {
             workers.shutdownNow();
+            finishEffects();
             loopThread = null;
+        }
+    }
+
+    /**
+     * Effects a previous process recorded and did not run are run now; one it had claimed and not finished is
+     * marked failed (it may have run in part: running it again could do it twice).
+     */
+    private void recoverEffects(String runId) {
+        for (dev.sluice.engine.Effect e : whileBusy(() -> store.effects(runId))) {
+            if (e.state() == dev.sluice.engine.Effect.State.PENDING) {
+                effectThread.execute(() -> effects.run(e));
+            } else if (e.state() == dev.sluice.engine.Effect.State.RUNNING) {
+                whileBusy(() -> {
+                    store.finishEffect(e, dev.sluice.engine.Effect.State.FAILED,
+                            "the process running it stopped before it finished; not run again");
+                    return null;
+                });
+            }
+        }
+    }
+
+    /** Lets the effects queued so far finish (each is bounded by its timeout), then stops their thread. */
+    private void finishEffects() {
+        ExecutorService t = effectThread;
+        effectThread = null;
+        if (t == null) {
+            return;
+        }
+        t.shutdown();
+        try {
+            if (!t.awaitTermination(10, TimeUnit.MINUTES)) {
+                t.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            t.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -254,7 +322,7 @@ public final class LocalRunner {
         long wait = IDLE_TICK_MILLIS;
         Instant now = clock.instant();
         for (Timer t : timers) {
-            long ms = options.noDelay() && t.kind() != Timer.Kind.SLA ? 0
+            long ms = options.noDelay() && !isMissTimer(t) ? 0
                     : t.fireAt().toEpochMilli() - now.toEpochMilli();
             wait = Math.min(wait, Math.max(0, ms));
         }
@@ -272,7 +340,12 @@ public final class LocalRunner {
     }
 
     private boolean isDue(Timer t, Instant now) {
-        return !t.fireAt().isAfter(now) || (options.noDelay() && t.kind() != Timer.Kind.SLA);
+        return !t.fireAt().isAfter(now) || (options.noDelay() && !isMissTimer(t));
+    }
+
+    /** SLA and deadline timers measure real time: --no-delay does not bring them forward. */
+    private static boolean isMissTimer(Timer t) {
+        return t.kind() == Timer.Kind.SLA || t.kind() == Timer.Kind.DEADLINE;
     }
 
     private void fireDueTimers(String runId, ExecutorService workers) {
@@ -332,6 +405,13 @@ public final class LocalRunner {
             TaskInstance before = applied.before(after.key());
             if (before == null || before.state() != after.state()) {
                 listener.taskChanged(before, after, applied.now());
+            }
+        }
+        ExecutorService t = effectThread;
+        for (dev.sluice.engine.Effect e : applied.decision().effects()) {
+            // Committed with the decision: run it now, or (outside execute) on the next execute's recovery.
+            if (t != null) {
+                t.execute(() -> effects.run(e));
             }
         }
         return applied.decision();

@@ -51,6 +51,12 @@ public final class ProgressPrinter implements LocalRunner.Listener {
         out.flush();
     }
 
+    @Override
+    public void alerted(String message) {
+        out.printf(Locale.ROOT, "%s  ! %s%n", TIME.format(Instant.now()), oneLine(message));
+        out.flush();
+    }
+
     /** Each warning once per run, as its own line. */
     @Override
     public void warned(String message) {

@@ -293,7 +293,9 @@ final class SqliteFile implements AutoCloseable {
             });
         }
         // Tables added within a version (IF NOT EXISTS, no data change) are created on every open.
-        s.execute(SqliteSchema.DDL.get(SqliteSchema.DDL.size() - 1));
+        for (int i = SqliteSchema.DDL.size() - SqliteSchema.ADDED_TABLES; i < SqliteSchema.DDL.size(); i++) {
+            s.execute(SqliteSchema.DDL.get(i));
+        }
         if (!missingColumns(s).isEmpty()) {
             inStatementTransaction(s, () -> {
                 for (String[] c : missingColumns(s)) {

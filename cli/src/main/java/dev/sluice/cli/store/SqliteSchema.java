@@ -103,7 +103,19 @@ final class SqliteSchema {
               failures  INTEGER NOT NULL,
               opened_at INTEGER,
               probe     TEXT,
-              version   INTEGER NOT NULL)""");
+              version   INTEGER NOT NULL)""",
+            // Callbacks and alerts to run (an outbox): one row per effect key, written with the decision.
+            """
+            CREATE TABLE IF NOT EXISTS effects (
+              run_id     TEXT NOT NULL,
+              effect_key TEXT NOT NULL,
+              state      TEXT NOT NULL,
+              body       TEXT NOT NULL,
+              detail     TEXT,
+              PRIMARY KEY (run_id, effect_key))""");
+
+    /** Tables added within version 2 (the last entries of {@link #DDL}): created on open when missing. */
+    static final int ADDED_TABLES = 2;
 
     /**
      * Nullable columns added within version 2 (table, column, type, then what to run once it is added): added on

@@ -10,6 +10,8 @@ import static dev.sluice.cli.store.SqliteRows.RUN_KEY;
 import dev.sluice.engine.BreakerState;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
+import dev.sluice.engine.Effect;
+import dev.sluice.engine.EffectJson;
 import dev.sluice.engine.Pool;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
@@ -365,6 +367,55 @@ public final class SqliteStateStore implements StateStore {
         for (Timer t : d.timers()) {
             bindTimer(ps(SQL_INSERT_TIMER), t).executeUpdate();
         }
+        for (Effect e : d.effects()) {
+            // Written once per key: a second decision asking for it leaves the first as it is.
+            PreparedStatement p = ps("INSERT OR IGNORE INTO effects (run_id, effect_key, state, body) VALUES (?, ?, ?, ?)");
+            p.setString(1, e.runId());
+            p.setString(2, e.key());
+            p.setString(3, e.state().wireName());
+            p.setString(4, EffectJson.write(e));
+            p.executeUpdate();
+        }
+    }
+
+    @Override
+    public List<Effect> effects(String runId) {
+        return file.locked("reading effects", () -> {
+            PreparedStatement p = ps("SELECT body, state, detail FROM effects WHERE run_id = ? ORDER BY rowid");
+            p.setString(1, runId);
+            List<Effect> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(EffectJson.read(rs.getString(1)).withState(Effect.State.fromWire(rs.getString(2)),
+                            rs.getString(3)));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean claimEffect(Effect e) {
+        return file.locked("claiming an effect", () -> {
+            PreparedStatement p = ps("UPDATE effects SET state = 'running' WHERE run_id = ? AND effect_key = ? "
+                    + "AND state = 'pending'");
+            p.setString(1, e.runId());
+            p.setString(2, e.key());
+            return p.executeUpdate() == 1;
+        });
+    }
+
+    @Override
+    public void finishEffect(Effect e, Effect.State state, String detail) {
+        file.locked("recording an effect's end", () -> {
+            PreparedStatement p = ps("UPDATE effects SET state = ?, detail = ? WHERE run_id = ? AND effect_key = ? "
+                    + "AND state = 'running'");
+            p.setString(1, state.wireName());
+            p.setString(2, detail);
+            p.setString(3, e.runId());
+            p.setString(4, e.key());
+            return p.executeUpdate();
+        });
     }
 
     /** A run that starts must leave the DAG within max_active_runs (another process may have started one). */

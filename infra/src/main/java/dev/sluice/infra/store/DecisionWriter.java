@@ -184,7 +184,7 @@ final class DecisionWriter {
                 : !d.timers().isEmpty() ? d.timers().get(0).runId() : "(none)";
         String what = "applying a decision for run " + runId;
         if (d.commitLast() != null && d.run() == null && d.timers().isEmpty() && d.breakers().isEmpty()
-                && d.poolDeltas().values().stream().allMatch(v -> v == 0)) {
+                && d.effects().isEmpty() && d.poolDeltas().values().stream().allMatch(v -> v == 0)) {
             ordered(what, d);
             return;
         }
@@ -215,6 +215,9 @@ final class DecisionWriter {
             Map<String, AttributeValue> item = Items.timerItem(t);
             last.add(new Op("timer " + t, Items.key(item.get(PK).s(), item.get(SK).s()), item, null, null, null,
                     Map.of(), Map.of(), Items.size(item)));
+        }
+        for (dev.sluice.engine.Effect e : d.effects()) {
+            last.add(effectOp(e));
         }
         for (BreakerState b : d.breakers()) {
             last.add(versioned("circuit breaker " + b.name(), Items.withHash(Items.breakerItem(b)), b.version()));
@@ -409,6 +412,16 @@ final class DecisionWriter {
     }
 
     /** Slots given back: the count goes down by {@code -delta}, or to zero from {@code seen} when it holds fewer. */
+    /** Creates an effect unless one with its key exists, which it then leaves as it is (whatever its state). */
+    private static Op effectOp(dev.sluice.engine.Effect e) {
+        String body = dev.sluice.engine.EffectJson.write(e);
+        Map<String, AttributeValue> key = Items.effectKey(e);
+        return new Op("effect " + e.key(), key, null,
+                "SET #st = if_not_exists(#st, :st), #body = if_not_exists(#body, :body)", null, null,
+                Map.of("#st", "st", "#body", "body"), Map.of(":st", s(e.state().wireName()), ":body", s(body)),
+                body.length() + 100);
+    }
+
     private static Op releaseOp(String pool, int delta, Integer seen) {
         Map<String, AttributeValue> values = new HashMap<>();
         String update;

@@ -396,6 +396,52 @@ public final class DynamoDbStateStore implements StateStore {
     }
 
     @Override
+    public List<dev.sluice.engine.Effect> effects(String runId) {
+        QueryRequest q = QueryRequest.builder().tableName(table).consistentRead(true)
+                .keyConditionExpression("#pk = :pk AND begins_with(#sk, :ef)")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", s(Items.runPk(runId)),
+                        ":ef", s(TableLayout.EFFECT_SK_PREFIX)))
+                .build();
+        List<dev.sluice.engine.Effect> out = new ArrayList<>();
+        query("listing the effects of run " + runId, q, 100, 1000).forEachRemaining(i -> out.add(
+                dev.sluice.engine.EffectJson.read(i.get("body").s()).withState(
+                        dev.sluice.engine.Effect.State.fromWire(i.get("st").s()),
+                        i.containsKey("detail") ? i.get("detail").s() : null)));
+        out.sort(Comparator.comparing(dev.sluice.engine.Effect::createdAt,
+                Comparator.nullsFirst(Comparator.naturalOrder())).thenComparing(dev.sluice.engine.Effect::key));
+        return out;
+    }
+
+    @Override
+    public boolean claimEffect(dev.sluice.engine.Effect e) {
+        try {
+            call("claiming effect " + e.key(), () -> ddb.updateItem(b -> b.tableName(table).key(Items.effectKey(e))
+                    .updateExpression("SET #st = :running").conditionExpression("#st = :pending")
+                    .expressionAttributeNames(Map.of("#st", "st"))
+                    .expressionAttributeValues(Map.of(":running", s("running"), ":pending", s("pending")))));
+            return true;
+        } catch (ConcurrentUpdateException taken) {
+            return false;
+        }
+    }
+
+    @Override
+    public void finishEffect(dev.sluice.engine.Effect e, dev.sluice.engine.Effect.State state, String detail) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":s", s(state.wireName()));
+        values.put(":running", s("running"));
+        values.put(":d", detail == null ? AttributeValue.builder().nul(true).build() : s(detail));
+        try {
+            call("recording the end of effect " + e.key(), () -> ddb.updateItem(b -> b.tableName(table)
+                    .key(Items.effectKey(e)).updateExpression("SET #st = :s, #d = :d").conditionExpression("#st = :running")
+                    .expressionAttributeNames(Map.of("#st", "st", "#d", "detail")).expressionAttributeValues(values)));
+        } catch (ConcurrentUpdateException notRunning) {
+            // not claimed (or already recorded): nothing to record
+        }
+    }
+
+    @Override
     public RunView view(Dag dag, String runId) {
         return new CachingRunView(reads, dag.dagId(), runId);
     }

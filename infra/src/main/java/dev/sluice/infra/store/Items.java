@@ -205,6 +205,11 @@ final class Items {
         return key(runPk(runId), instanceSk(key));
     }
 
+    static Map<String, AttributeValue> effectKey(dev.sluice.engine.Effect e) {
+        String k = e.key();
+        return key(runPk(e.runId()), TableLayout.EFFECT_SK_PREFIX + k.substring(e.runId().length() + 1));
+    }
+
     static String timerSk(Timer t) {
         return TableLayout.TIMER_SK_PREFIX + t.kind() + "#" + t.task().taskId() + "#" + t.task().mapIndex() + "#"
                 + t.tryNumber() + "#" + sortableInstant(t.fireAt());

@@ -21,6 +21,12 @@ public final class RandomDags {
     }
 
     public static Dag dag(long seed, int minTasks, int maxTasks) {
+        return dag(seed, minTasks, maxTasks, t -> { });
+    }
+
+    /** A random DAG whose every task also gets {@code extra} (callbacks, an SLA). */
+    public static Dag dag(long seed, int minTasks, int maxTasks,
+                          java.util.function.Consumer<dev.sluice.model.TaskSpec.Builder> extra) {
         Random r = new Random(seed);
         int n = minTasks + r.nextInt(maxTasks - minTasks + 1);
         DagBuilder b = DagBuilder.dag("random_" + Long.toHexString(seed)).maxActiveTasks(1 + r.nextInt(8))
@@ -54,6 +60,7 @@ public final class RandomDags {
                 if (pooled) {
                     t.pool("p");
                 }
+                extra.accept(t);
             });
         }
         return b.build();
