@@ -15,7 +15,7 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "alerts", description = "Alerts sent by local runs (the alerts: block of a DAG, SLA and deadline misses).",
+@Command(name = "alerts", description = "List the alerts of local runs (routes, SLA and deadline misses).",
         subcommands = {AlertsCommand.ListAlerts.class})
 final class AlertsCommand extends CliCommand {
     @Override
