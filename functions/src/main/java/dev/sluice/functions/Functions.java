@@ -69,7 +69,8 @@ public final class Functions {
         this.log = log;
         this.metrics = metrics;
         this.payloads = new PayloadStore(clients.s3(), config.bucket(), config.payloadThresholdBytes());
-        this.dynamo = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock);
+        this.dynamo = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock,
+                config.runRetention());
         this.store = storeDecorator.apply(dynamo);
         this.queue = new SqsCoordinatorQueue(clients.sqs(), config.queueUrl(), traceHeader);
         this.dags = new DagRegistry(store, new S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix()), clock,

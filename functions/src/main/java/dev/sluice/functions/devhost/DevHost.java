@@ -181,7 +181,7 @@ public final class DevHost implements AutoCloseable {
         String pattern = options.handlerFunctions().isEmpty() ? TASK_FUNCTION : patternOf(routes);
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                pattern, config.stage(), null, config.stackName(), config.timeMargin());
+                pattern, config.stage(), null, config.stackName(), config.timeMargin(), config.runRetention());
         Function<String, AwsClients> clientsOf = options.functionClients() == null ? name -> clients
                 : options.functionClients();
         AwsClients coordinatorClients = clientsOf.apply(COORDINATOR);
