@@ -31,6 +31,11 @@ public final class Env {
      * expire (TTL) one day later than that after their last write, so an item never goes before the payloads written
      * with it (S3 rounds a lifecycle expiry up to the next midnight UTC). Unset or blank: items are kept for ever.
      */
+    /**
+     * The coordinator queue's dead-letter queue: the tick sends its messages back to the coordinator queue, each at
+     * most {@link dev.sluice.functions.dispatch.DeadLetterRedrive#DEFAULT_MAX_REDRIVES} times. Unset: no redrive.
+     */
+    public static final String DLQ_URL = "SLUICE_DLQ_URL";
     public static final String RUN_RETENTION_DAYS = "SLUICE_RUN_RETENTION_DAYS";
 
     public static final String DEFAULT_DAGS_PREFIX = "dags/";
@@ -50,16 +55,17 @@ public final class Env {
      * @param timeMargin       the coordinator's safety margin ({@link #TIME_MARGIN_MS}); null for the default
      * @param runRetention     how long run items live after their last write ({@link #RUN_RETENTION_DAYS}), or null
      *                         for ever
+     * @param deadLetterQueueUrl the coordinator DLQ that the tick redrives ({@link #DLQ_URL}), or null for none
      */
     public record Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                          String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
                          String stage, String taskClass, String stackName, java.time.Duration timeMargin,
-                         java.time.Duration runRetention) {
+                         java.time.Duration runRetention, String deadLetterQueueUrl) {
         public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                       String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
                       String stage, String taskClass, String stackName, java.time.Duration timeMargin) {
             this(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn, commandRunnerFunction,
-                    handlerFunctionPattern, stage, taskClass, stackName, timeMargin, null);
+                    handlerFunctionPattern, stage, taskClass, stackName, timeMargin, null, null);
         }
 
         public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
@@ -84,22 +90,28 @@ public final class Env {
             }
         }
 
+        public Config withDeadLetterQueueUrl(String url) {
+            return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
+                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
+                    runRetention, url);
+        }
+
         public Config withQueueUrl(String url) {
             return new Config(table, bucket, url, dagsPrefix, payloadThresholdBytes, alertTopicArn,
                     commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
-                    runRetention);
+                    runRetention, deadLetterQueueUrl);
         }
 
         public Config withTaskClass(String cls) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
                     commandRunnerFunction, handlerFunctionPattern, stage, cls, stackName, timeMargin,
-                    runRetention);
+                    runRetention, deadLetterQueueUrl);
         }
 
         public Config withAlertTopicArn(String arn) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, arn,
                     commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
-                    runRetention);
+                    runRetention, deadLetterQueueUrl);
         }
 
         /** Checks that the settings a component needs are present; names the missing variable. */
@@ -141,7 +153,8 @@ public final class Env {
                 blankToNull(lookup.apply(ALERT_TOPIC_ARN)), blankToNull(lookup.apply(COMMAND_RUNNER_FUNCTION)),
                 blankToNull(lookup.apply(HANDLER_FUNCTION_PATTERN)), blankToNull(lookup.apply(STAGE)),
                 blankToNull(lookup.apply(TASK_CLASS)), blankToNull(lookup.apply(STACK_NAME)),
-                timeMargin(lookup.apply(TIME_MARGIN_MS)), runRetention(lookup.apply(RUN_RETENTION_DAYS)));
+                timeMargin(lookup.apply(TIME_MARGIN_MS)), runRetention(lookup.apply(RUN_RETENTION_DAYS)),
+                blankToNull(lookup.apply(DLQ_URL)));
     }
 
     static java.time.Duration runRetention(String days) {
