@@ -131,7 +131,7 @@ public final class DeadLetterRedrive {
     }
 
     /** The message's automatic redrives so far; 0 without the attribute or with one that is not a count. */
-    static int redrives(Message m) {
+    public static int redrives(Message m) {
         MessageAttributeValue v = m.messageAttributes().get(ATTRIBUTE);
         if (v == null || v.stringValue() == null) {
             return 0;

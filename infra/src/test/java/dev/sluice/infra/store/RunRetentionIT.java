@@ -112,6 +112,15 @@ class RunRetentionIT {
         assertThat(ttl(table, Items.key(Items.runPk("r1"), Items.timerSk(again)))).isEqualTo(later);
         assertThat(ttl(table, Items.instanceKey("r1", TaskKey.of("b")))).isEqualTo(first);
         assertThat(store.run("r1").orElseThrow().version()).isEqualTo(2);
+
+        // The attribute is a few bytes: plain run and instance items stay well inside their first KB (1 WCU).
+        for (Map<String, AttributeValue> key : List.of(Items.runKey("r1"), Items.instanceKey("r1", TaskKey.of("a")))) {
+            Map<String, AttributeValue> i = item(table, key);
+            Map<String, AttributeValue> without = new java.util.HashMap<>(i);
+            without.remove(TableLayout.TTL);
+            assertThat(Items.size(i) - Items.size(without)).isBetween(3, 12);
+            assertThat(Items.size(i)).isLessThan(700);
+        }
     }
 
     @Test
