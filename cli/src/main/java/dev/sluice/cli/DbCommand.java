@@ -40,7 +40,7 @@ final class DbCommand implements Runnable {
             "Queued and running runs are never removed.",
             "A run's age counts from its end (or its logical date without one).",
             "--dry-run lists exactly what would be removed.",
-            "A deployment's runs expire on their own by DynamoDB TTL (docs/deploy.md, Retention).",
+            "A deployment's runs expire by DynamoDB TTL instead (docs/deploy.md, Retention).",
             "Example: sluice db clean --older-than 30d --dry-run"})
     static final class Clean extends CliCommand {
         /** How long to wait in all for a database that another process keeps busy. */
