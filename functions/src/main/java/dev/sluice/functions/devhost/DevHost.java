@@ -405,14 +405,19 @@ public final class DevHost implements AutoCloseable {
         if (queueUrl == null) {
             return null;
         }
-        String policy = clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
-                .attributeNames(QueueAttributeName.REDRIVE_POLICY)).attributes().get(QueueAttributeName.REDRIVE_POLICY);
-        if (policy == null || policy.isBlank()) {
-            return null;
+        try {
+            String policy = clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
+                    .attributeNames(QueueAttributeName.REDRIVE_POLICY)).attributes()
+                    .get(QueueAttributeName.REDRIVE_POLICY);
+            if (policy == null || policy.isBlank()) {
+                return null;
+            }
+            String arn = Json.read(policy).path("deadLetterTargetArn").asText();
+            String name = arn.substring(arn.lastIndexOf(':') + 1);
+            return clients.sqs().getQueueUrl(b -> b.queueName(name)).queueUrl();
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            return null; // no such queue (yet): the host reports that where it polls; no redrive
         }
-        String arn = Json.read(policy).path("deadLetterTargetArn").asText();
-        String name = arn.substring(arn.lastIndexOf(':') + 1);
-        return clients.sqs().getQueueUrl(b -> b.queueName(name)).queueUrl();
     }
 
     /** Sends a stopped message to the queue's dead-letter queue; returns its URL, or null without one. */
