@@ -40,7 +40,7 @@ final class DbCommand implements Runnable {
             "Queued and running runs are never removed.",
             "A run's age counts from its end (or its logical date without one).",
             "--dry-run lists exactly what would be removed.",
-            "A deployment's table is not touched (see docs/deploy.md, Retention).",
+            "A deployment's runs expire by DynamoDB TTL instead (docs/deploy.md, Retention).",
             "Example: sluice db clean --older-than 30d --dry-run"})
     static final class Clean extends CliCommand {
         /** How long to wait in all for a database that another process keeps busy. */
@@ -60,14 +60,15 @@ final class DbCommand implements Runnable {
         boolean yes;
 
         @Option(names = {"--stack", "--table", "--endpoint"}, paramLabel = "NAME", hidden = true,
-                description = "Refused: a deployment's table is not cleaned by this command.")
+                description = "Refused (exit 2): a deployment's runs expire by DynamoDB TTL instead.")
         String deployment;
 
         @Override
         protected int run() throws IOException {
             if (deployment != null) {
-                throw CliException.invalid("db clean works on the local database only; a deployment keeps its runs "
-                        + "(no TTL on run items yet), see docs/deploy.md, section Retention");
+                throw CliException.invalid("db clean works on the local database only; a deployment's runs expire "
+                        + "by DynamoDB TTL PayloadRetentionDays + 1 days after their last write (stack parameter, "
+                        + "default 400), see docs/deploy.md, section Retention");
             }
             Duration age;
             try {

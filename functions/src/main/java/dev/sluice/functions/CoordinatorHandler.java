@@ -35,7 +35,7 @@ public final class CoordinatorHandler implements RequestStreamHandler {
     /** Lambda's constructor: the services come from the environment, built once per container. */
     public CoordinatorHandler() {
         this(Holder.COORDINATOR, Functions.fromEnvironment().log(), Functions.fromEnvironment().metrics(),
-                Functions.fromEnvironment().config().timeMargin());
+                Functions.fromEnvironment().config().timeMargin(), Functions.fromEnvironment().deadLetterRedrive());
     }
 
     public CoordinatorHandler(Coordinator coordinator, JsonLog log, Metrics metrics) {
@@ -47,7 +47,13 @@ public final class CoordinatorHandler implements RequestStreamHandler {
      *                   start no unit of work with less left, and continue the rest
      */
     public CoordinatorHandler(Coordinator coordinator, JsonLog log, Metrics metrics, java.time.Duration timeMargin) {
-        this.tick = new TickHandler(coordinator, timeMargin);
+        this(coordinator, log, metrics, timeMargin, null);
+    }
+
+    /** @param redrive the tick's automatic redrive of the coordinator DLQ, or null for none */
+    public CoordinatorHandler(Coordinator coordinator, JsonLog log, Metrics metrics, java.time.Duration timeMargin,
+                              dev.sluice.functions.dispatch.DeadLetterRedrive redrive) {
+        this.tick = new TickHandler(coordinator, timeMargin, redrive);
         this.s3 = new S3EventHandler(coordinator);
         this.queue = new QueueHandler(coordinator, log, metrics, timeMargin);
         this.log = log;

@@ -26,6 +26,17 @@ public final class Env {
      * the invocation's time left, and continue the rest (a {@code tick} message, batch item failures).
      */
     public static final String TIME_MARGIN_MS = "SLUICE_TIME_MARGIN_MS";
+    /**
+     * Days a run's offloaded payloads live (template.yaml sets it from PayloadRetentionDays); a run's DynamoDB items
+     * expire (TTL) one day later than that after their last write, so an item never goes before the payloads written
+     * with it (S3 rounds a lifecycle expiry up to the next midnight UTC). Unset or blank: items are kept for ever.
+     */
+    /**
+     * The coordinator queue's dead-letter queue: the tick sends its messages back to the coordinator queue, each at
+     * most {@link dev.sluice.functions.dispatch.DeadLetterRedrive#DEFAULT_MAX_REDRIVES} times. Unset: no redrive.
+     */
+    public static final String DLQ_URL = "SLUICE_DLQ_URL";
+    public static final String RUN_RETENTION_DAYS = "SLUICE_RUN_RETENTION_DAYS";
 
     public static final String DEFAULT_DAGS_PREFIX = "dags/";
     public static final int DEFAULT_PAYLOAD_THRESHOLD_BYTES = 65_536;
@@ -42,10 +53,21 @@ public final class Env {
      * @param alertTopicArn    the SNS topic of alerts (failed runs, missed SLAs), or null for no alerts
      * @param stackName        the deployment's stack name, or null
      * @param timeMargin       the coordinator's safety margin ({@link #TIME_MARGIN_MS}); null for the default
+     * @param runRetention     how long run items live after their last write ({@link #RUN_RETENTION_DAYS}), or null
+     *                         for ever
+     * @param deadLetterQueueUrl the coordinator DLQ that the tick redrives ({@link #DLQ_URL}), or null for none
      */
     public record Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                          String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
-                         String stage, String taskClass, String stackName, java.time.Duration timeMargin) {
+                         String stage, String taskClass, String stackName, java.time.Duration timeMargin,
+                         java.time.Duration runRetention, String deadLetterQueueUrl) {
+        public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
+                      String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
+                      String stage, String taskClass, String stackName, java.time.Duration timeMargin) {
+            this(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn, commandRunnerFunction,
+                    handlerFunctionPattern, stage, taskClass, stackName, timeMargin, null, null);
+        }
+
         public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                       String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
                       String stage, String taskClass, String stackName) {
@@ -59,25 +81,37 @@ public final class Env {
                 throw new IllegalArgumentException(TIME_MARGIN_MS + " must not be negative, got " + timeMargin);
             }
             dagsPrefix = dagsPrefix == null || dagsPrefix.isBlank() ? DEFAULT_DAGS_PREFIX : dagsPrefix;
+            if (runRetention != null && (runRetention.isNegative() || runRetention.isZero())) {
+                throw new IllegalArgumentException(RUN_RETENTION_DAYS + " must be positive, got " + runRetention);
+            }
             if (payloadThresholdBytes < 1024) {
                 throw new IllegalArgumentException(PAYLOAD_THRESHOLD_BYTES + " must be at least 1024, got "
                         + payloadThresholdBytes);
             }
         }
 
+        public Config withDeadLetterQueueUrl(String url) {
+            return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
+                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
+                    runRetention, url);
+        }
+
         public Config withQueueUrl(String url) {
             return new Config(table, bucket, url, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin);
+                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
+                    runRetention, deadLetterQueueUrl);
         }
 
         public Config withTaskClass(String cls) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
-                    commandRunnerFunction, handlerFunctionPattern, stage, cls, stackName, timeMargin);
+                    commandRunnerFunction, handlerFunctionPattern, stage, cls, stackName, timeMargin,
+                    runRetention, deadLetterQueueUrl);
         }
 
         public Config withAlertTopicArn(String arn) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, arn,
-                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin);
+                    commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
+                    runRetention, deadLetterQueueUrl);
         }
 
         /** Checks that the settings a component needs are present; names the missing variable. */
@@ -119,7 +153,23 @@ public final class Env {
                 blankToNull(lookup.apply(ALERT_TOPIC_ARN)), blankToNull(lookup.apply(COMMAND_RUNNER_FUNCTION)),
                 blankToNull(lookup.apply(HANDLER_FUNCTION_PATTERN)), blankToNull(lookup.apply(STAGE)),
                 blankToNull(lookup.apply(TASK_CLASS)), blankToNull(lookup.apply(STACK_NAME)),
-                timeMargin(lookup.apply(TIME_MARGIN_MS)));
+                timeMargin(lookup.apply(TIME_MARGIN_MS)), runRetention(lookup.apply(RUN_RETENTION_DAYS)),
+                blankToNull(lookup.apply(DLQ_URL)));
+    }
+
+    static java.time.Duration runRetention(String days) {
+        if (days == null || days.isBlank()) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(days.strip());
+            if (v < 1) {
+                throw new IllegalStateException(RUN_RETENTION_DAYS + " must be at least 1, got " + days);
+            }
+            return java.time.Duration.ofDays(v + 1);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(RUN_RETENTION_DAYS + " is not a number of days: " + days);
+        }
     }
 
     static java.time.Duration timeMargin(String ms) {

@@ -40,6 +40,7 @@ public final class Functions {
     private final JsonLog log;
     private final Metrics metrics;
     private final Clock clock;
+    private final java.util.function.Supplier<String> traceHeader;
 
     private static final class Default {
         static final Functions INSTANCE = new Functions(Env.fromEnvironment(), AwsClients.shared(), Clock.systemUTC(),
@@ -69,8 +70,10 @@ public final class Functions {
         this.log = log;
         this.metrics = metrics;
         this.payloads = new PayloadStore(clients.s3(), config.bucket(), config.payloadThresholdBytes());
-        this.dynamo = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock);
+        this.dynamo = DynamoDbStateStore.create(clients.dynamoDb(), config.table(), payloads, clock,
+                config.runRetention());
         this.store = storeDecorator.apply(dynamo);
+        this.traceHeader = traceHeader;
         this.queue = new SqsCoordinatorQueue(clients.sqs(), config.queueUrl(), traceHeader);
         this.dags = new DagRegistry(store, new S3DagSource(clients.s3(), config.bucket(), config.dagsPrefix()), clock,
                 DAG_REFRESH, log);
@@ -79,6 +82,16 @@ public final class Functions {
     /** The process-wide instance from the environment, built on first use. */
     public static Functions fromEnvironment() {
         return Default.INSTANCE;
+    }
+
+    /** The tick's automatic redrive of the coordinator DLQ ({@link Env#DLQ_URL}), or null when none is set. */
+    public dev.sluice.functions.dispatch.DeadLetterRedrive deadLetterRedrive() {
+        if (config.deadLetterQueueUrl() == null) {
+            return null;
+        }
+        return new dev.sluice.functions.dispatch.DeadLetterRedrive(clients.sqs(), config.deadLetterQueueUrl(),
+                config.queueUrl(), traceHeader, dev.sluice.functions.dispatch.DeadLetterRedrive.DEFAULT_MAX_REDRIVES,
+                log);
     }
 
     public Env.Config config() {

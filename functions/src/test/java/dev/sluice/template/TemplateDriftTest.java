@@ -52,7 +52,8 @@ class TemplateDriftTest {
             Env.HANDLER_FUNCTION_PATTERN, COORDINATOR_HANDLER,
             Env.ALERT_TOPIC_ARN, COORDINATOR_HANDLER,
             Env.STACK_NAME, COORDINATOR_HANDLER,
-            Env.TIME_MARGIN_MS, COORDINATOR_HANDLER);
+            Env.TIME_MARGIN_MS, COORDINATOR_HANDLER,
+            Env.DLQ_URL, COORDINATOR_HANDLER);
 
     // ------------------------------------------------------------------ table
 

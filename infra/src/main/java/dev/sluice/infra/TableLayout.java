@@ -34,6 +34,10 @@ import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbWaiter;
  * circuit breaker      CB#name             CB                              BREAKERS / name
  * event dedupe         EVT#eventId         EVT (ttl set)                   -
  * </pre>
+ *
+ * <p>Run, task-instance and timer items carry {@value #TTL} too when the store has a run retention (every write sets
+ * it to the write's time plus the retention, see DynamoDbStateStore#create); DAG versions, the running-runs counter,
+ * pools and circuit breakers never do.
  */
 public final class TableLayout {
     public static final String PK = "pk";

@@ -63,6 +63,8 @@ public final class DlqCommand extends CliCommand {
                         o.put("messageId", m.messageId());
                         o.put("sentAt", sentAt(m));
                         o.put("receiveCount", m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
+                        // how often the tick has sent it back by itself (DeadLetterRedrive); 0 before the first time
+                        o.put("autoRedrives", dev.sluice.functions.dispatch.DeadLetterRedrive.redrives(m));
                         describe(m.body()).forEach(o::put);
                         o.put("body", m.body());
                     }
@@ -141,7 +143,8 @@ public final class DlqCommand extends CliCommand {
             for (int empty = 0; seen.size() < max && empty < 2; ) {
                 List<Message> got = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(MAX_BATCH)
                         .visibilityTimeout(30).waitTimeSeconds(0)
-                        .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+                        .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                        .messageAttributeNames(dev.sluice.functions.dispatch.DeadLetterRedrive.ATTRIBUTE)).messages();
                 if (got.isEmpty()) {
                     empty++;
                     continue;

@@ -163,7 +163,8 @@ class EverydayCommandsIT {
         assertThat(bad.err().lines().toList()).singleElement().asString().startsWith("error: --older-than: ");
         Sluice.Result stack = sluice.run("db", "clean", "--older-than", "30d", "--stack", "prod");
         assertThat(stack.exit()).isEqualTo(2);
-        assertThat(stack.err()).isEqualTo("error: db clean works on the local database only; a deployment keeps its"
-                + " runs (no TTL on run items yet), see docs/deploy.md, section Retention\n");
+        assertThat(stack.err()).isEqualTo("error: db clean works on the local database only; a deployment's runs"
+                + " expire by DynamoDB TTL PayloadRetentionDays + 1 days after their last write (stack parameter,"
+                + " default 400), see docs/deploy.md, section Retention\n");
     }
 }

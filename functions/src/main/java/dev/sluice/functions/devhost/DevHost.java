@@ -181,7 +181,9 @@ public final class DevHost implements AutoCloseable {
         String pattern = options.handlerFunctions().isEmpty() ? TASK_FUNCTION : patternOf(routes);
         Env.Config devConfig = new Env.Config(config.table(), config.bucket(), config.queueUrl(), config.dagsPrefix(),
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
-                pattern, config.stage(), null, config.stackName(), config.timeMargin());
+                pattern, config.stage(), null, config.stackName(), config.timeMargin(), config.runRetention(),
+                config.deadLetterQueueUrl() != null ? config.deadLetterQueueUrl()
+                        : deadLetterQueueOf(clients, config.queueUrl()));
         Function<String, AwsClients> clientsOf = options.functionClients() == null ? name -> clients
                 : options.functionClients();
         AwsClients coordinatorClients = clientsOf.apply(COORDINATOR);
@@ -214,7 +216,7 @@ public final class DevHost implements AutoCloseable {
                 Duration.ofMinutes(15), options.functionThreads(), (fn, chain) -> admit(fn, chain, null));
         this.coordinator = functions.coordinator(options.dispatcherDecorator().apply(invoker), options.settings());
         this.handler = new CoordinatorHandler(coordinator, functions.log(), functions.metrics(),
-                devConfig.timeMargin());
+                devConfig.timeMargin(), functions.deadLetterRedrive());
     }
 
     /**
@@ -393,6 +395,29 @@ public final class DevHost implements AutoCloseable {
                         + " in one chain, more than " + RecursiveLoop.MAX_INVOCATIONS + ", and the function's "
                         + "RecursiveLoop is not Allow (template.yaml; sluice dev --template / --recursive-loop)");
         return false;
+    }
+
+    /**
+     * The coordinator queue's dead-letter queue from its redrive policy (what template.yaml hands the coordinator as
+     * SLUICE_DLQ_URL), or null without one.
+     */
+    static String deadLetterQueueOf(AwsClients clients, String queueUrl) {
+        if (queueUrl == null) {
+            return null;
+        }
+        try {
+            String policy = clients.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
+                    .attributeNames(QueueAttributeName.REDRIVE_POLICY)).attributes()
+                    .get(QueueAttributeName.REDRIVE_POLICY);
+            if (policy == null || policy.isBlank()) {
+                return null;
+            }
+            String arn = Json.read(policy).path("deadLetterTargetArn").asText();
+            String name = arn.substring(arn.lastIndexOf(':') + 1);
+            return clients.sqs().getQueueUrl(b -> b.queueName(name)).queueUrl();
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            return null; // no such queue (yet): the host reports that where it polls; no redrive
+        }
     }
 
     /** Sends a stopped message to the queue's dead-letter queue; returns its URL, or null without one. */

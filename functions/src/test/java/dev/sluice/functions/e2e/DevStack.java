@@ -24,6 +24,8 @@ final class DevStack implements AutoCloseable {
     final String table;
     final String bucket;
     final String queueUrl;
+    /** The coordinator queue's dead-letter queue, or null without one. */
+    final String deadLetterQueueUrl;
     final Env.Config config;
     final DevHost host;
 
@@ -38,10 +40,20 @@ final class DevStack implements AutoCloseable {
 
     /** @param clock the functions' "now"; a {@code ShiftedClock} lets a test reach a deadline without waiting */
     DevStack(AwsEndpointExtension aws, DevHost.Options options, Map<String, String> extraEnv, java.time.Clock clock) {
+        this(aws, options, extraEnv, clock, false);
+    }
+
+    /**
+     * @param deadLetterQueue give the coordinator queue its dead-letter queue before the host starts, as
+     *                        template.yaml does (the host then hands it to the coordinator, whose tick redrives it)
+     */
+    DevStack(AwsEndpointExtension aws, DevHost.Options options, Map<String, String> extraEnv, java.time.Clock clock,
+             boolean deadLetterQueue) {
         clients = aws.clients();
         table = aws.tableName();
         bucket = AwsEndpointExtension.uniqueName("sluice-e2e");
         queueUrl = DevResources.ensure(clients, table, bucket, AwsEndpointExtension.uniqueName("coordinator"), 30);
+        deadLetterQueueUrl = deadLetterQueue ? DevResources.ensureDeadLetterQueue(clients, queueUrl) : null;
         Map<String, String> env = new HashMap<>();
         env.put(Env.TABLE, table);
         env.put(Env.BUCKET, bucket);

@@ -97,6 +97,7 @@ class IamPolicyIT {
     static String table;
     static String bucket;
     static String queueUrl;
+    static String dlqUrl;
     static String topicArn;
     static Map<String, List<Statement>> policies;
     static final Queue<IamCall> CALLS = CallRecorder.newLog();
@@ -130,6 +131,8 @@ class IamPolicyIT {
                 .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
         account = queueArn.split(":")[4];
         topicArn = admin.sns().createTopic(b -> b.name(AwsEndpointExtension.uniqueName("alerts"))).topicArn();
+        // the coordinator queue's DLQ, named as Emulated names it: the tick redrives it under the coordinator's policy
+        dlqUrl = admin.sqs().createQueue(b -> b.queueName(queueName("CoordinatorDeadLetterQueue"))).queueUrl();
 
         policies = TemplatePolicies.of(TEMPLATE, new Emulated());
         for (String fn : policies.keySet()) {
@@ -154,6 +157,7 @@ class IamPolicyIT {
         env.put(Env.QUEUE_URL, queueUrl);
         env.put(Env.ALERT_TOPIC_ARN, topicArn);
         env.put(Env.STACK_NAME, STACK);
+        env.put(Env.DLQ_URL, dlqUrl);
         env.put(Env.PAYLOAD_THRESHOLD_BYTES, "1024"); // outputs, errors and upstream outputs go through S3
         RequestStreamHandler echo = (in, out, ctx) -> {
             RECORDERS.get("CommandRunnerFunction").invoked(lambdaArn("sluice-task-echo", null));
@@ -193,6 +197,9 @@ class IamPolicyIT {
                 + "  - {task_id: iam_render, upstream: [iam_command], command: 'echo {{ outputs.iam_command | length }}'}\n";
         putDag("warehouse.yaml", text);
         String runId = "data_warehouse_pipeline.manual__iam";
+        // a dead-lettered duplicate of the run's trigger: the tick sends it back (Receive, Delete on the DLQ)
+        admin.sqs().sendMessage(b -> b.queueUrl(dlqUrl).messageBody("{\"type\":\"trigger\",\"dagId\":"
+                + "\"data_warehouse_pipeline\",\"runId\":\"" + runId + "\"}"));
 
         int before = CALLS.size();
         DagRun run = runToEnd("data_warehouse_pipeline", runId, Duration.ofSeconds(90));

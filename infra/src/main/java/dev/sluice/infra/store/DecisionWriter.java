@@ -212,7 +212,7 @@ final class DecisionWriter {
             timers.putIfAbsent(t.runId() + "|" + Items.timerSk(t), t);
         }
         for (Timer t : timers.values()) {
-            Map<String, AttributeValue> item = Items.timerItem(t);
+            Map<String, AttributeValue> item = store.expiring(Items.timerItem(t));
             last.add(new Op("timer " + t, Items.key(item.get(PK).s(), item.get(SK).s()), item, null, null, null,
                     Map.of(), Map.of(), Items.size(item)));
         }
@@ -389,13 +389,14 @@ final class DecisionWriter {
         store.offload(item, Items.OUTPUT_JSON, PayloadStore.key(t.runId(), t.key(), t.tryNumber(), ".json"));
         store.offload(item, Items.ITEM_JSON, PayloadStore.runPrefix(t.runId()) + t.key() + "/item.json");
         store.offload(item, Items.ERROR, PayloadStore.key(t.runId(), t.key(), t.tryNumber(), ".error.txt"));
-        return versioned("task " + t.key() + " of run " + t.runId(), Items.withHash(item), t.version());
+        return versioned("task " + t.key() + " of run " + t.runId(), store.expiring(Items.withHash(item)),
+                t.version());
     }
 
     private Op runOp(DagRun r) {
         Map<String, AttributeValue> item = Items.runItem(r);
         store.offload(item, Items.CONF_JSON, PayloadStore.runPrefix(r.runId()) + "conf.json");
-        return versioned("run " + r.runId(), Items.withHash(item), r.version());
+        return versioned("run " + r.runId(), store.expiring(Items.withHash(item)), r.version());
     }
 
     /** A whole-item Put: create (version 1) must find no item, update must find {@code version - 1}. */

@@ -75,33 +75,64 @@ public final class DynamoDbStateStore implements StateStore {
     final String table;
     final PayloadStore payloads;
     final Clock clock;
+    /** How long a run's items live after their last write (DynamoDB TTL), or null for ever. */
+    final Duration runRetention;
     final CapacityMeter meter = new CapacityMeter();
     private final DynamoDbPools pools = new DynamoDbPools(this);
     private final DecisionWriter writer;
     private final DynamoDbReads reads = new DynamoDbReads(this);
 
-    private DynamoDbStateStore(DynamoDbClient ddb, String table, PayloadStore payloads, Clock clock) {
+    private DynamoDbStateStore(DynamoDbClient ddb, String table, PayloadStore payloads, Clock clock,
+                               Duration runRetention) {
         this.ddb = Objects.requireNonNull(ddb, "ddb");
         this.table = Objects.requireNonNull(table, "table");
         this.payloads = payloads;
         this.clock = Objects.requireNonNull(clock, "clock");
+        if (runRetention != null && (runRetention.isNegative() || runRetention.isZero())) {
+            throw new IllegalArgumentException("run retention must be positive, got " + runRetention);
+        }
+        this.runRetention = runRetention;
         this.writer = new DecisionWriter(this);
     }
 
     /** A store on {@code tableName}; large texts are refused (no S3 bucket for offload). */
     public static DynamoDbStateStore create(DynamoDbClient ddb, String tableName) {
-        return new DynamoDbStateStore(ddb, tableName, null, Clock.systemUTC());
+        return new DynamoDbStateStore(ddb, tableName, null, Clock.systemUTC(), null);
     }
 
     /** A store on {@code tableName} that offloads large texts through {@code payloads}. */
     public static DynamoDbStateStore create(DynamoDbClient ddb, String tableName, PayloadStore payloads) {
-        return new DynamoDbStateStore(ddb, tableName, payloads, Clock.systemUTC());
+        return new DynamoDbStateStore(ddb, tableName, payloads, Clock.systemUTC(), null);
     }
 
     /** As above, with the clock used for event-dedupe expiry. */
     public static DynamoDbStateStore create(DynamoDbClient ddb, String tableName, PayloadStore payloads,
                                             Clock clock) {
-        return new DynamoDbStateStore(ddb, tableName, payloads, clock);
+        return new DynamoDbStateStore(ddb, tableName, payloads, clock, null);
+    }
+
+    /**
+     * As above; every write of a run's items (the run, its task instances, its timers) also sets their
+     * {@value TableLayout#TTL} attribute to the write's clock time plus {@code runRetention}, so DynamoDB deletes a
+     * run some time after it was last touched. DAG versions, the running-runs counters, pools and circuit breakers
+     * never expire. Null {@code runRetention}: run items are kept for ever.
+     */
+    public static DynamoDbStateStore create(DynamoDbClient ddb, String tableName, PayloadStore payloads,
+                                            Clock clock, Duration runRetention) {
+        return new DynamoDbStateStore(ddb, tableName, payloads, clock, runRetention);
+    }
+
+    /** The retention of run items, or empty when they are kept for ever. */
+    public java.util.Optional<Duration> runRetention() {
+        return java.util.Optional.ofNullable(runRetention);
+    }
+
+    /** Sets the run-item expiry on {@code item} (after its content hash, which leaves the expiry out). */
+    Map<String, AttributeValue> expiring(Map<String, AttributeValue> item) {
+        if (runRetention != null) {
+            item.put(TableLayout.TTL, n(clock.instant().plus(runRetention).getEpochSecond()));
+        }
+        return item;
     }
 
     public String tableName() {

@@ -266,7 +266,10 @@ final class Items {
         return m;
     }
 
-    /** Adds {@value TableLayout#HASH}: a digest of every other attribute, to recognise a replayed identical write. */
+    /**
+     * Adds {@value TableLayout#HASH}: a digest of every other attribute but the expiry {@value TableLayout#TTL} (a
+     * replay at a later clock time is still the identical write), to recognise a replayed identical write.
+     */
     static Map<String, AttributeValue> withHash(Map<String, AttributeValue> item) {
         item.remove(HASH);
         item.put(HASH, s(hash(item)));
@@ -277,7 +280,7 @@ final class Items {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             for (Map.Entry<String, AttributeValue> e : new TreeMap<>(item).entrySet()) {
-                if (e.getKey().equals(HASH)) {
+                if (e.getKey().equals(HASH) || e.getKey().equals(TableLayout.TTL)) {
                     continue;
                 }
                 AttributeValue v = e.getValue();
