@@ -140,7 +140,19 @@ final class TaskReader {
                 callback(eff.get("on_success")));
         Boolean branch = v.bool(eff.get("branch"));
         List<Object> expand = null;
-        ListNode expandNode = v.list(eff.get("expand"));
+        String expandTemplate = null;
+        Field expandField = eff.get("expand");
+        ListNode expandNode = null;
+        if (expandField != null && expandField.value() instanceof SpecTree.Scalar es && es.value() instanceof String t
+                && (t.contains("{{") || t.contains("{%"))) {
+            expandTemplate = t;
+            TemplateCheck.Scope unmapped = TemplateCheck.Scope.task(false, scope.params());
+            for (TemplateCheck.Finding p : TemplateCheck.check(t, unmapped)) {
+                v.error(TemplatePlace.of(es, t, p.line(), p.column()), "expand: " + p.message());
+            }
+        } else {
+            expandNode = v.list(expandField);
+        }
         if (expandNode != null) {
             expand = new ArrayList<>();
             for (SpecTree.Node n : expandNode.items()) {
@@ -155,6 +167,7 @@ final class TaskReader {
 
         final TriggerRule r = rule;
         final List<Object> ex = expand;
+        final String exTemplate = expandTemplate;
         Consumer<TaskSpec.Builder> body = b -> {
             if (kind != null) {
                 b.kind(kind);
@@ -179,6 +192,9 @@ final class TaskReader {
             }
             if (ex != null) {
                 b.expand(ex);
+            }
+            if (exTemplate != null) {
+                b.expandTemplate(exTemplate);
             }
             b.upstream(upstream == null ? List.of() : upstream);
         };

@@ -98,4 +98,28 @@ class TemplateValidationTest {
                       - {task_id: "x_{{ table }}", command: "echo {{ table.q }} {{ ds }}"}
                 """);
     }
+
+    @Test
+    void expandTakesATemplateThatIsCheckedWithoutItem() {
+        DagLoader.LoadResult r = valid("""
+                dag_id: r
+                params: {tables: [orders, customers]}
+                tasks:
+                  - {task_id: per_table, expand: "{{ params.tables }}", command: "echo {{ item }}"}
+                """);
+        assertThat(r.dag().task("per_table").expandTemplate()).isEqualTo("{{ params.tables }}");
+        assertThat(r.dag().task("per_table").isMapped()).isTrue();
+        Problem p = error("""
+                dag_id: r
+                params: {tables: [orders, customers]}
+                tasks:
+                  - {task_id: per_table, expand: "{{ item }}", command: "echo {{ item }}"}
+                """, "item");
+        assertThat(p.toString()).startsWith("t.yaml:4:40: error: expand: undefined name 'item'");
+        assertThat(SpecFixtures.errors("""
+                dag_id: r
+                tasks:
+                  - {task_id: per_table, expand: orders, command: "echo {{ item }}"}
+                """)).extracting(Problem::message).contains("expand must be a list, got the string 'orders'");
+    }
 }
