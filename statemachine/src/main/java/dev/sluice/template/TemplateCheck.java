@@ -266,7 +266,7 @@ public final class TemplateCheck {
             Set<String> candidates = new TreeSet<>(scope.names());
             candidates.addAll(bound);
             String extra = name.equals("item") && TemplateContext.NAMES.contains("item")
-                    ? " ('item' is defined only in a mapped task: one with expand or expand_from)" : "";
+                    ? " ('item' is defined only in the instances of a mapped task, one with expand or expand_from, and not in expand itself)" : "";
             out.add(finding(at, expr, find(expr, name), "undefined name '" + name + "'"
                     + Names.hint(name, candidates) + extra));
         }

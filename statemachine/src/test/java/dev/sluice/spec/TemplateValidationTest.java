@@ -115,7 +115,7 @@ class TemplateValidationTest {
                 tasks:
                   - {task_id: per_table, expand: "{{ item }}", command: "echo {{ item }}"}
                 """, "item");
-        assertThat(p.toString()).startsWith("t.yaml:4:40: error: expand: undefined name 'item'");
+        assertThat(p.toString()).startsWith("t.yaml:4:38: error: expand: undefined name 'item'");
         assertThat(SpecFixtures.errors("""
                 dag_id: r
                 tasks:
