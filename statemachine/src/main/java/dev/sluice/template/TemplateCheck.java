@@ -222,17 +222,13 @@ public final class TemplateCheck {
             if (n instanceof AstIdentifier id) {
                 identifier(id.getName(), expr, at, bound);
             } else if (n instanceof AstFunction f && !(bound.contains(f.getName()))
-                    && context.getFunction(f.getName()) == null && !isMacroCall(f.getName())) {
+                    && context.getFunction(f.getName()) == null) {
                 out.add(finding(at, expr, find(expr, f.getName()), "unknown function '" + f.getName() + "'"
                         + Names.hint(f.getName(), functionNames())));
             }
             for (int i = 0; i < n.getCardinality(); i++) {
                 visit(n.getChild(i), expr, at, bound);
             }
-        }
-
-        boolean isMacroCall(String name) {
-            return false;
         }
 
         static boolean isDefinedTest(jinjava.de.odysseus.el.tree.Node n) {
