@@ -137,7 +137,7 @@ final class TaskTry {
         DagRun run = run(dag, o.date, confJson, up.storedRun(), now);
         TryContext.Source source = TryContext.Source.of(up.instances(), json -> json);
         int index = o.mapIndex == null ? -1 : o.mapIndex;
-        String itemJson = index < 0 ? null : item(dag, spec, index, up.instances());
+        String itemJson = index < 0 ? null : item(dag, run, spec, index, up.instances());
         Dispatch x = new Dispatch(dag.dagId(), run.runId(), new TaskKey(taskId, index), 1, spec.maxTries(),
                 spec.retry(), null, null, itemJson);
         List<String> missing = new ArrayList<>();
@@ -186,7 +186,8 @@ final class TaskTry {
     }
 
     /** The item of instance {@code index}: the stored one, else from {@code expand} or the upstream's output. */
-    private static String item(Dag dag, TaskSpec spec, int index, Function<TaskKey, TaskInstance> instances) {
+    private static String item(Dag dag, DagRun run, TaskSpec spec, int index,
+                               Function<TaskKey, TaskInstance> instances) {
         TaskInstance stored = instances.apply(new TaskKey(spec.taskId(), index));
         if (stored != null && stored.itemJson() != null) {
             return stored.itemJson();
@@ -194,6 +195,13 @@ final class TaskTry {
         List<String> items = new ArrayList<>();
         if (spec.expand() != null) {
             spec.expand().forEach(v -> items.add(Json.write(v)));
+        } else if (spec.expandTemplate() != null) {
+            try {
+                items.addAll(dev.sluice.template.ExpandTemplate.items(dag, run, spec,
+                        dev.sluice.engine.RunData.upstreamOutputs(spec, instances, json -> json)));
+            } catch (IllegalArgumentException e) {
+                throw CliException.invalid(spec.taskId() + ": " + e.getMessage());
+            }
         } else {
             String from = spec.expandFrom();
             TaskInstance up = instances.apply(TaskKey.of(from));

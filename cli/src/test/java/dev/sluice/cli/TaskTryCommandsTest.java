@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TaskTryCommandsTest {
     private static final String DAG = """
             dag_id: trial
-            params: {greeting: hello}
+            params: {greeting: hello, tables: [p, q]}
             tasks:
               - task_id: up
                 command: |-
@@ -30,6 +30,9 @@ class TaskTryCommandsTest {
                 upstream: [up]
                 expand_from: up
                 command: echo row {{ item }}
+              - task_id: from_params
+                expand: "{{ params.tables }}"
+                command: echo table {{ item }}
               - task_id: fails
                 command: echo oops >&2; exit 3
               - task_id: check
@@ -89,6 +92,12 @@ class TaskTryCommandsTest {
                 "--upstream-output", "up=[\"r1\", \"r2\"]");
         assertThat(mapped.exitCode()).as(mapped.err()).isZero();
         assertThat(mapped.out()).contains("row r1");
+        CliRunner.Result fromParams = sluice("tasks", "test", "trial", "from_params", "--map-index", "1");
+        assertThat(fromParams.exitCode()).as(fromParams.err()).isZero();
+        assertThat(fromParams.out()).contains("table q");
+        assertInvalid(sluice("tasks", "test", "trial", "from_params", "--map-index", "0", "--conf",
+                "{\"tables\": \"p\"}"), "error: from_params: expand {{ params.tables }} must render to a list "
+                + "(a JSON array), got 'p'");
     }
 
     @Test

@@ -3,12 +3,13 @@ package dev.sluice.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.model.TaskSpec;
 import dev.sluice.state.TaskState;
+import dev.sluice.template.ExpandTemplate;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Expansion of a mapped task once it is ready: its items come from {@code expand} (a literal list) or
- * {@code expand_from} (an upstream task's output, or the outputs of a mapped upstream's instances). The placeholder
+ * Expansion of a mapped task once it is ready: its items come from {@code expand} (a literal list, or a template
+ * rendered now to a list: {@link ExpandTemplate}) or {@code expand_from} (an upstream task's output, or the outputs of a mapped upstream's instances). The placeholder
  * ends as removed with the item count, and one scheduled instance is made per item.
  */
 final class Expansion {
@@ -44,6 +45,9 @@ final class Expansion {
             for (Object o : spec.expand()) {
                 items.add(Json.write(o));
             }
+        } else if (spec.expandTemplate() != null) {
+            items.addAll(ExpandTemplate.items(w.dag, w.run, spec,
+                    RunData.upstreamOutputs(spec, w::get, w.view::loadOutput)));
         } else {
             String from = spec.expandFrom();
             TaskInstance up = w.get(from);

@@ -360,7 +360,7 @@ public final class DagBuilder {
             found.add(Problem.error(at, "task '" + id + "' needs " + spec.poolSlots() + " slots but pool '"
                     + spec.pool() + "' has only " + pools.get(spec.pool())));
         }
-        if (spec.expand() != null && spec.expandFrom() != null) {
+        if ((spec.expand() != null || spec.expandTemplate() != null) && spec.expandFrom() != null) {
             found.add(Problem.error(at, "task '" + id + "' sets both expand and expand_from; choose one"));
         }
         if (spec.expandFrom() != null && !ups.contains(spec.expandFrom())) {

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param pool         pool name, or null for no pool
  * @param expand       literal items to map over, or null
  * @param expandFrom   upstream task whose JSON-array output is mapped over, or null
+ * @param expandTemplate a template that renders to a JSON array to map over ({@code "{{ params.tables }}"}),
+ *                     rendered when the task is ready; or null
  * @param group        the task group id this task belongs to, or null
  */
 public record TaskSpec(
@@ -33,6 +35,7 @@ public record TaskSpec(
         boolean branch,
         List<Object> expand,
         String expandFrom,
+        String expandTemplate,
         String group,
         String owner,
         String doc,
@@ -52,9 +55,9 @@ public record TaskSpec(
         }
     }
 
-    /** True when this task is mapped ({@code expand} or {@code expand_from}). */
+    /** True when this task is mapped ({@code expand}, a list or a template, or {@code expand_from}). */
     public boolean isMapped() {
-        return expand != null || expandFrom != null;
+        return expand != null || expandFrom != null || expandTemplate != null;
     }
 
     public int maxTries() {
@@ -77,6 +80,7 @@ public record TaskSpec(
         b.branch = branch;
         b.expand = expand == null ? null : new ArrayList<>(expand);
         b.expandFrom = expandFrom;
+        b.expandTemplate = expandTemplate;
         b.group = group;
         b.owner = owner;
         b.doc = doc;
@@ -105,6 +109,7 @@ public record TaskSpec(
         private boolean branch;
         private List<Object> expand;
         private String expandFrom;
+        private String expandTemplate;
         private String group;
         private String owner;
         private String doc;
@@ -141,6 +146,8 @@ public record TaskSpec(
         public Builder branch(boolean v) { this.branch = v; return this; }
         public Builder expand(List<?> items) { this.expand = new ArrayList<>(items); return this; }
         public Builder expandFrom(String v) { this.expandFrom = v; return this; }
+        /** Map over what this template renders to, a JSON array, when the task is ready. */
+        public Builder expandTemplate(String v) { this.expandTemplate = v; return this; }
         public Builder group(String v) { this.group = v; return this; }
         public Builder owner(String v) { this.owner = v; return this; }
         public Builder doc(String v) { this.doc = v; return this; }
@@ -151,7 +158,7 @@ public record TaskSpec(
 
         public TaskSpec build() {
             return new TaskSpec(taskId, kind, upstream, triggerRule, retry, executionTimeout, pool, poolSlots,
-                    priorityWeight, sla, params, callbacks, branch, expand, expandFrom, group, owner, doc,
+                    priorityWeight, sla, params, callbacks, branch, expand, expandFrom, expandTemplate, group, owner, doc,
                     circuitBreaker);
         }
     }

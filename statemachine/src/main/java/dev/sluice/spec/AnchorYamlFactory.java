@@ -9,6 +9,7 @@ import java.io.Reader;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.events.AliasEvent;
 import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
 
 /**
  * A YAML factory whose parsers say which anchor ({@code &name}) the current value carries. Jackson's own
@@ -40,6 +41,15 @@ final class AnchorYamlFactory extends YAMLFactory {
                 return null;
             }
             return n.getAnchor();
+        }
+
+        /** How the current scalar is written: ' ' plain, '\'', '"', '|' or '>'. */
+        char valueStyle() {
+            if (_lastEvent instanceof ScalarEvent s && s.getScalarStyle() != null
+                    && s.getScalarStyle().getChar() != null) {
+                return s.getScalarStyle().getChar();
+            }
+            return ' ';
         }
     }
 }

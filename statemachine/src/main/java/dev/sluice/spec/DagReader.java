@@ -163,6 +163,7 @@ final class DagReader {
         if (params != null) {
             b.params(params);
         }
+        tasks.dagParams(params == null ? null : params.keySet());
         pools(root.get("pools"), b);
         trigger(root.get("trigger"), b);
         defaultArgs(root.get("default_args"), b);

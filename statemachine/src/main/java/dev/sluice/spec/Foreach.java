@@ -152,7 +152,9 @@ final class Foreach {
             }
         }
         m.appendTail(b);
-        return new Scalar(s.at(), b.toString());
+        String stamped = b.toString();
+        // A stamped value's columns no longer match the file's: '?' makes its problems point at the value.
+        return stamped.equals(text) ? s : new Scalar(s.at(), stamped, '?', 0);
     }
 
     private static String value(Node item, String key, String var, Location at, Values v) {

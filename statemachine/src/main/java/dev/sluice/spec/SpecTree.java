@@ -90,8 +90,16 @@ final class SpecTree {
         }
     }
 
-    /** value is a String, Boolean, Integer, Long, BigInteger, Double, BigDecimal, or null. */
-    record Scalar(Location at, Object value) implements Node {
+    /**
+     * value is a String, Boolean, Integer, Long, BigInteger, Double, BigDecimal, or null. {@code style} is how a
+     * string was written: {@code ' '} plain (or unknown), {@code '\''}, {@code '"'}, {@code '|'} or {@code '>'};
+     * {@code indent} is the indentation of a {@code |} block's lines (0 otherwise). Both place a template's problems.
+     */
+    record Scalar(Location at, Object value, char style, int indent) implements Node {
+        Scalar(Location at, Object value) {
+            this(at, value, ' ', 0);
+        }
+
         @Override
         public String describe() {
             if (value == null) {
@@ -137,8 +145,11 @@ final class SpecTree {
         final Map<Node, Long> sizes = new IdentityHashMap<>();
         long aliasNodes;
 
-        Context(String file, List<Problem> problems) {
+        final String content;
+
+        Context(String file, List<Problem> problems, String content) {
             this.file = file;
+            this.content = content;
             this.problems = problems;
         }
     }
@@ -184,7 +195,7 @@ final class SpecTree {
             if (first == null) {
                 return new Scalar(new Location(fileName, 1, 1), null);
             }
-            Node root = read(p, new Context(fileName, problems), 0).node();
+            Node root = read(p, new Context(fileName, problems, content), 0).node();
             JsonToken extra = p.nextToken();
             if (extra != null) {
                 throw new SyntaxError(Problem.error(at(p, fileName),
@@ -265,7 +276,7 @@ final class SpecTree {
                 return new Read(new ListNode(at, items), height + 1, size);
             }
             default:
-                return new Read(scalar(p, t, at), 0, 1);
+                return new Read(scalar(p, t, at, ctx), 0, 1);
         }
     }
 
@@ -329,10 +340,13 @@ final class SpecTree {
         return out;
     }
 
-    private static Scalar scalar(JsonParser p, JsonToken t, Location at) throws IOException, SyntaxError {
+    private static Scalar scalar(JsonParser p, JsonToken t, Location at, Context ctx)
+            throws IOException, SyntaxError {
         switch (t) {
-            case VALUE_STRING:
-                return new Scalar(at, p.getText());
+            case VALUE_STRING: {
+                char style = p instanceof AnchorYamlFactory.Parser y ? y.valueStyle() : '"';
+                return new Scalar(at, p.getText(), style, style == '|' ? blockIndent(ctx.content, at.line()) : 0);
+            }
             case VALUE_TRUE:
                 return new Scalar(at, Boolean.TRUE);
             case VALUE_FALSE:
@@ -357,6 +371,18 @@ final class SpecTree {
             default:
                 throw new SyntaxError(Problem.error(at, "unexpected " + t));
         }
+    }
+
+    /** The indentation of the first non-blank line after line {@code line} (1-based), or 0. */
+    private static int blockIndent(String content, int line) {
+        String[] lines = content.split("\n", -1);
+        for (int i = line; i < lines.length; i++) {
+            String l = lines[i];
+            if (!l.isBlank()) {
+                return l.length() - l.stripLeading().length();
+            }
+        }
+        return 0;
     }
 
     private static Location at(JsonParser p, String file) {

@@ -12,6 +12,7 @@ import dev.sluice.spec.SpecTree.Field;
 import dev.sluice.spec.SpecTree.ListNode;
 import dev.sluice.spec.SpecTree.MapNode;
 import dev.sluice.template.RawRule;
+import dev.sluice.template.TemplateCheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,9 +62,42 @@ final class TaskReader {
     }
 
     private final Values v;
+    private Set<String> dagParams;
+    private TemplateCheck.Scope scope;
 
     TaskReader(Values v) {
         this.v = v;
+    }
+
+    /** The keys of the DAG's {@code params}, or null when it declares none; read before the tasks. */
+    void dagParams(Set<String> keys) {
+        this.dagParams = keys == null ? null : Set.copyOf(keys);
+    }
+
+    /** What the templates of a task may read: see {@link TemplateCheck.Scope#task}. */
+    private TemplateCheck.Scope scope(Map<String, Field> eff, Map<String, Object> params) {
+        boolean mapped = eff.containsKey("expand") || eff.containsKey("expand_from");
+        Set<String> keys = null;
+        if (dagParams != null || params != null) {
+            keys = new LinkedHashSet<>();
+            if (dagParams != null) {
+                keys.addAll(dagParams);
+            }
+            if (params != null) {
+                keys.addAll(params.keySet());
+            }
+        }
+        return TemplateCheck.Scope.task(mapped, keys);
+    }
+
+    /** Reports the template problems of a rendered field at their place in the file (see {@link TemplateCheck}). */
+    private void templates(Field f, String template) {
+        if (template == null) {
+            return;
+        }
+        for (TemplateCheck.Finding p : TemplateCheck.check(template, scope)) {
+            v.error(TemplatePlace.of(f.value(), template, p.line(), p.column()), f.key() + ": " + p.message());
+        }
     }
 
     /** Reads {@code own} over {@code defaults} (which may be null); the task's own fields win. */
@@ -82,6 +116,8 @@ final class TaskReader {
             taskId = "";
         }
         List<String> upstream = v.strings(own.get("upstream"), true);
+        Map<String, Object> params = v.plainMap(eff.get("params"));
+        scope = scope(eff, params);
 
         TaskKind kind = kind(own, eff, taskId);
         RetryPolicy retry = retry(own, eff);
@@ -100,12 +136,23 @@ final class TaskReader {
         String pool = v.text(eff.get("pool"));
         Integer poolSlots = v.integer(eff.get("pool_slots"), 1, 100_000);
         Integer weight = v.integer(eff.get("priority_weight"), -1_000_000, 1_000_000);
-        Map<String, Object> params = v.plainMap(eff.get("params"));
         Callbacks callbacks = new Callbacks(callback(eff.get("on_failure")), callback(eff.get("on_retry")),
                 callback(eff.get("on_success")), callback(eff.get("on_sla_miss")), callback(eff.get("on_execute")));
         Boolean branch = v.bool(eff.get("branch"));
         List<Object> expand = null;
-        ListNode expandNode = v.list(eff.get("expand"));
+        String expandTemplate = null;
+        Field expandField = eff.get("expand");
+        ListNode expandNode = null;
+        if (expandField != null && expandField.value() instanceof SpecTree.Scalar es && es.value() instanceof String t
+                && (t.contains("{{") || t.contains("{%"))) {
+            expandTemplate = t;
+            TemplateCheck.Scope unmapped = TemplateCheck.Scope.task(false, scope.params());
+            for (TemplateCheck.Finding p : TemplateCheck.check(t, unmapped)) {
+                v.error(TemplatePlace.of(es, t, p.line(), p.column()), "expand: " + p.message());
+            }
+        } else {
+            expandNode = v.list(expandField);
+        }
         if (expandNode != null) {
             expand = new ArrayList<>();
             for (SpecTree.Node n : expandNode.items()) {
@@ -120,6 +167,7 @@ final class TaskReader {
 
         final TriggerRule r = rule;
         final List<Object> ex = expand;
+        final String exTemplate = expandTemplate;
         Consumer<TaskSpec.Builder> body = b -> {
             if (kind != null) {
                 b.kind(kind);
@@ -144,6 +192,9 @@ final class TaskReader {
             }
             if (ex != null) {
                 b.expand(ex);
+            }
+            if (exTemplate != null) {
+                b.expandTemplate(exTemplate);
             }
             b.upstream(upstream == null ? List.of() : upstream);
         };
@@ -189,6 +240,7 @@ final class TaskReader {
                 case "command" -> {
                     String c = v.string(f);
                     rawRule(f, c);
+                    templates(f, c);
                     yield c == null ? null : new TaskKind.Command(c);
                 }
                 case "handler" -> {
@@ -288,6 +340,9 @@ final class TaskReader {
     String callback(Field f) {
         String s = v.string(f);
         rawRule(f, s);
+        if (s != null && !s.strip().startsWith("handler:")) {
+            templates(f, s);
+        }
         if (s != null && s.isBlank()) {
             v.error(f.value().at(), f.key() + " must not be empty");
             return null;

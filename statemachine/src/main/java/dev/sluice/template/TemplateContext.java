@@ -59,6 +59,11 @@ public record TemplateContext(
     /** The Java pattern that dates render with (see {@link #variables()}). */
     static final String DATE_RENDER_FORMAT = "yyyy-MM-dd'T'HH:mm:ssxxx";
 
+    /** Every name {@link #variables()} can hold ({@code item} only for a mapped instance). */
+    public static final java.util.List<String> NAMES = java.util.List.of("ds", "ds_nodash", "ts", "ts_nodash",
+            "logical_date", "data_interval_start", "data_interval_end", "run_id", "dag_id", "task_id", "try_number",
+            "map_index", "item", "params", "conf", "outputs");
+
     public TemplateContext {
         Objects.requireNonNull(dagId, "dagId");
         Objects.requireNonNull(runId, "runId");

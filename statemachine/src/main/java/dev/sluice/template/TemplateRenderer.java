@@ -79,6 +79,11 @@ public final class TemplateRenderer {
         this.text = engine(new OutputStrategy(false));
     }
 
+    /** An engine configured as the text one, for {@link TemplateCheck} to parse with (same tags, filters). */
+    static Jinjava checkingEngine() {
+        return engine(new OutputStrategy(false));
+    }
+
     private static Jinjava engine(OutputStrategy strategy) {
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withFailOnUnknownTokens(true)

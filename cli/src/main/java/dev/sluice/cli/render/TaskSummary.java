@@ -36,6 +36,8 @@ final class TaskSummary {
         }
         if (t.expand() != null) {
             parts.add("mapped over " + t.expand().size() + " items");
+        } else if (t.expandTemplate() != null) {
+            parts.add("mapped over " + t.expandTemplate().strip());
         } else if (t.expandFrom() != null) {
             parts.add("mapped over " + t.expandFrom());
         }

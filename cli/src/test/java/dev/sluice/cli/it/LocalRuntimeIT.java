@@ -412,6 +412,38 @@ class LocalRuntimeIT {
     }
 
     @Test
+    void expandFromATemplateMapsOverTheParamsOrTheConfAndANonListFailsTheTask() throws Exception {
+        Path dag = dir.resolve("tables.yaml");
+        Files.writeString(dag, "dag_id: tables\nparams: {tables: [orders, customers]}\ntasks:\n"
+                + "  - {task_id: per_table, expand: \"{{ params.tables }}\", command: 'echo table-{{ item }}'}\n");
+        assertThat(sluice.run("validate", dag.toString()).exit()).isZero();
+
+        JsonNode run = runJson("run", dag.toString(), "--json");
+        assertThat(run.get("state").asText()).isEqualTo("success");
+        Map<String, JsonNode> t = tasks(run);
+        assertThat(t).containsKeys("per_table[0]", "per_table[1]").doesNotContainKey("per_table[2]");
+        String runId = run.get("runId").asText();
+        assertThat(sluice.run("tasks", "logs", runId, "per_table", "--map-index", "1").out()).contains("table-customers");
+
+        JsonNode fromConf = runJson("run", dag.toString(), "--conf", "{\"tables\": [\"a\", \"b\", \"c\"]}", "--json");
+        assertThat(tasks(fromConf)).containsKey("per_table[2]");
+
+        Sluice.Result bad = sluice.run("run", dag.toString(), "--conf", "{\"tables\": \"orders\"}", "--json");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.out() + bad.err()).contains("must render to a list (a JSON array), got 'orders'");
+    }
+
+    @Test
+    void aMisspelledTemplateNameFailsValidateAtItsColumn() throws Exception {
+        Path dag = dir.resolve("typo.yaml");
+        Files.writeString(dag, "dag_id: typo\ntasks:\n  - {task_id: t, command: \"echo {{ ds_nodsh }}\"}\n");
+        Sluice.Result r = sluice.run("validate", dag.toString());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.out() + r.err()).contains(dag + ":3:36: error: command: undefined name 'ds_nodsh' "
+                + "(did you mean 'ds_nodash'?)");
+    }
+
+    @Test
     void everyIdThatValidatesCanRunAndTasksNeverShareALogFile() throws Exception {
         String dagId = "d".repeat(250);
         Path dag = dir.resolve("long.yaml");
