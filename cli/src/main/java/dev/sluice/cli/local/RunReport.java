@@ -102,7 +102,7 @@ public final class RunReport {
         }
         for (TaskInstance t : tasks) {
             String why = LocalRunner.reason(t);
-            if (why != null && t.state().isFailure()) {
+            if (why != null && (t.state().isFailure() || t.state() == TaskState.SCHEDULED)) {
                 out.printf(Locale.ROOT, "  %s: %s%n", abbreviate(label(t), w), TerminalText.oneLine(why, 200));
             }
         }
