@@ -71,6 +71,7 @@ class PastDependencyIT {
 
         Files.delete(flags.resolve("fail-2024-01-02"));
         stack.sendMessage("{\"type\":\"clear\",\"runId\":\"" + r2 + "\",\"taskIds\":[\"load\"],\"downstream\":false}");
+        stack.awaitState(r2, "load", TaskState.SUCCESS, Duration.ofSeconds(60));
         assertThat(stack.awaitFinished(r2, Duration.ofSeconds(60)).state()).isEqualTo(RunState.SUCCESS);
         assertThat(stack.awaitFinished(r3, Duration.ofSeconds(60)).state()).isEqualTo(RunState.SUCCESS);
         assertThat(stack.instance(r3, "load").error()).isNull();

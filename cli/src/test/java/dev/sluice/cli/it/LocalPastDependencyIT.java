@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** depends_on_past and wait_for_downstream on the local runtime, driven through the real CLI in its own processes. */
-class PastDependencyIT {
+class LocalPastDependencyIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
