@@ -43,6 +43,9 @@ class LocalPastDependencyIT {
 
     private JsonNode task(String runId, String taskId) throws Exception {
         Sluice.Result r = sluice.run("runs", "show", runId, "--json");
+        if (r.exit() != 0) {
+            return null; // the run does not exist yet
+        }
         for (JsonNode t : JSON.readTree(r.out()).get("tasks")) {
             if (t.get("taskId").asText().equals(taskId)) {
                 return t;
