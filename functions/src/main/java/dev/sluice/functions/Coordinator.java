@@ -602,6 +602,13 @@ public final class Coordinator {
             for (DagRun q : store.runs(dag.dagId(), RunState.QUEUED, 1)) {
                 queue.send(new CoordinatorMessage.Continue(q.dagId(), q.dagVersion(), q.runId()), Duration.ZERO);
             }
+        } else if (n instanceof Notification.PastDone p) {
+            // A depends_on_past task of the next run may be waiting for what just ended: look at that run again.
+            Optional<DagRun> next = store.nextRun(dag.dagId(), p.logicalDate(), false);
+            next.ifPresent(this::continueIfActive);
+            if (dag.catchup() && next.isPresent() && next.get().type() == RunType.MANUAL) {
+                store.nextRun(dag.dagId(), p.logicalDate(), true).ifPresent(this::continueIfActive);
+            }
         } else if (n instanceof Notification.PoolSlotsFreed p) {
             for (DagRun other : store.runs(dag.dagId(), RunState.RUNNING, 10)) {
                 if (!other.runId().equals(p.runId())) {
@@ -627,6 +634,12 @@ public final class Coordinator {
         } else if (n instanceof Notification.TaskSucceededNote s) {
             log.withTask(dag.dagId(), s.runId(), s.task().taskId(), s.task().mapIndex(), s.tryNumber())
                     .info("on_success_callback");
+        }
+    }
+
+    private void continueIfActive(DagRun r) {
+        if (!r.state().isTerminal()) {
+            queue.send(new CoordinatorMessage.Continue(r.dagId(), r.dagVersion(), r.runId()), Duration.ZERO);
         }
     }
 

@@ -70,4 +70,14 @@ final class OffloadedOutputsView implements RunView {
     public BreakerState breaker(String name) {
         return view.breaker(name);
     }
+
+    @Override
+    public DagRun previousRun(java.time.Instant logicalDate, boolean skipManual) {
+        return view.previousRun(logicalDate, skipManual);
+    }
+
+    @Override
+    public TaskInstance otherRunInstance(String runId, TaskKey key) {
+        return view.otherRunInstance(runId, key);
+    }
 }

@@ -45,6 +45,10 @@ final class Admission {
         while (it.hasNext() && capacity > 0 && blocked < MAX_BLOCKED_SCAN) {
             TaskInstance ti = it.next();
             TaskSpec spec = dag.task(ti.taskId());
+            if (spec.past().any() && PastGate.blocks(w, ti, spec)) {
+                blocked++;
+                continue;
+            }
             if (spec.pool() != null) {
                 PoolBound bound = w.poolBound(spec.pool());
                 int used = w.view.poolUsed(spec.pool()) + w.poolDeltas.getOrDefault(spec.pool(), 0)

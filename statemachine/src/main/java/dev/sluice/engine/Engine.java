@@ -144,6 +144,7 @@ public final class Engine {
         Admission.admit(w);
         w.foldCounters();
         RunLifecycle.finishIfDone(w);
+        PastGate.nudge(w);
         return w.toDecision();
     }
 }

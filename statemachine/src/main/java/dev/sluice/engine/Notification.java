@@ -42,6 +42,13 @@ public sealed interface Notification {
         }
     }
 
+    /**
+     * An instance ended that a task of the next run of this DAG may wait for (depends_on_past,
+     * wait_for_downstream): the runtime sends a {@link Event.Tick} to the run after this one by logical date.
+     */
+    record PastDone(String runId, String dagId, java.time.Instant logicalDate) implements Notification {
+    }
+
     /** More instances are ready than one decision may start; send a {@link Event.Tick} to continue. */
     record MoreReady(String runId) implements Notification {
     }

@@ -1,5 +1,6 @@
 package dev.sluice.engine;
 
+import java.time.Instant;
 import java.util.Iterator;
 
 /**
@@ -49,5 +50,18 @@ public interface RunView {
     /** The stored circuit breaker of this name, or null when it was never written (closed). */
     default BreakerState breaker(String name) {
         return null;
+    }
+
+    /**
+     * The run of this DAG with the greatest logical date before {@code logicalDate}, leaving out manual runs when
+     * {@code skipManual} (depends_on_past with catchup), or null when there is none. One item, never a list.
+     */
+    default DagRun previousRun(Instant logicalDate, boolean skipManual) {
+        throw new UnsupportedOperationException("this view cannot read other runs (depends_on_past)");
+    }
+
+    /** The stored instance of another run of this DAG (depends_on_past), or null. */
+    default TaskInstance otherRunInstance(String runId, TaskKey key) {
+        throw new UnsupportedOperationException("this view cannot read other runs (depends_on_past)");
     }
 }

@@ -316,6 +316,12 @@ public final class DagBuilder {
                 found.add(Problem.error(t.at(), "task '" + t.fullId() + "': " + e.getMessage()));
             }
         }
+        for (TaskDraft t : draftById.values()) {
+            TaskSpec spec = specs.get(t.fullId());
+            if (spec != null) {
+                checkPast(spec, t.at(), specs, found);
+            }
+        }
         if (found.stream().noneMatch(Problem::isError)) {
             cycle(specs, draftById).ifPresent(found::add);
         }
@@ -349,6 +355,24 @@ public final class DagBuilder {
     /** Warnings found by the last successful {@link #build()}. */
     public List<Problem> warnings() {
         return warnings;
+    }
+
+    /** depends_on_past compares one instance with one instance: mapped tasks take no part in it yet. */
+    private static void checkPast(TaskSpec spec, Location at, Map<String, TaskSpec> specs, List<Problem> found) {
+        if (!spec.isMapped()) {
+            return;
+        }
+        if (spec.past().any()) {
+            found.add(Problem.error(at, "task '" + spec.taskId() + "' is mapped; depends_on_past and "
+                    + "wait_for_downstream are not supported on mapped tasks"));
+        }
+        for (String u : spec.upstream()) {
+            TaskSpec up = specs.get(u);
+            if (up != null && up.past() == PastDependency.WAIT_FOR_DOWNSTREAM) {
+                found.add(Problem.error(at, "task '" + spec.taskId() + "' is mapped and downstream of '" + u
+                        + "', which sets wait_for_downstream; a mapped downstream task is not supported there"));
+            }
+        }
     }
 
     private void checkTask(TaskSpec spec, Location at, Set<String> ups, List<Problem> found) {

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param expandTemplate a template that renders to a JSON array to map over ({@code "{{ params.tables }}"}),
  *                     rendered when the task is ready; or null
  * @param group        the task group id this task belongs to, or null
+ * @param past         Airflow's depends_on_past / wait_for_downstream
  */
 public record TaskSpec(
         String taskId,
@@ -39,9 +40,11 @@ public record TaskSpec(
         String group,
         String owner,
         String doc,
-        CircuitBreakerSpec circuitBreaker) {
+        CircuitBreakerSpec circuitBreaker,
+        PastDependency past) {
 
     public TaskSpec {
+        past = past == null ? PastDependency.NONE : past;
         Objects.requireNonNull(taskId, "taskId");
         Objects.requireNonNull(kind, "kind");
         upstream = List.copyOf(upstream == null ? List.of() : upstream);
@@ -85,6 +88,7 @@ public record TaskSpec(
         b.owner = owner;
         b.doc = doc;
         b.circuitBreaker = circuitBreaker;
+        b.past = past;
         return b;
     }
 
@@ -114,6 +118,7 @@ public record TaskSpec(
         private String owner;
         private String doc;
         private CircuitBreakerSpec circuitBreaker;
+        private PastDependency past = PastDependency.NONE;
 
         private Builder(String taskId) {
             this.taskId = taskId;
@@ -152,6 +157,7 @@ public record TaskSpec(
         public Builder owner(String v) { this.owner = v; return this; }
         public Builder doc(String v) { this.doc = v; return this; }
         public Builder circuitBreaker(CircuitBreakerSpec v) { this.circuitBreaker = v; return this; }
+        public Builder past(PastDependency v) { this.past = v; return this; }
 
         public String taskId() { return taskId; }
         public List<String> upstream() { return upstream; }
@@ -159,7 +165,7 @@ public record TaskSpec(
         public TaskSpec build() {
             return new TaskSpec(taskId, kind, upstream, triggerRule, retry, executionTimeout, pool, poolSlots,
                     priorityWeight, sla, params, callbacks, branch, expand, expandFrom, expandTemplate, group, owner, doc,
-                    circuitBreaker);
+                    circuitBreaker, past);
         }
     }
 }

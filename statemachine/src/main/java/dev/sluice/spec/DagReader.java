@@ -267,9 +267,6 @@ final class DagReader {
         }
         v.bool(m.get("email_on_failure"));
         v.bool(m.get("email_on_retry"));
-        if (Boolean.TRUE.equals(v.bool(m.get("depends_on_past")))) {
-            v.error(m.get("depends_on_past").value().at(), "depends_on_past: true is not supported");
-        }
         defaults = m;
         b.defaultArgs(v.plainMap(f));
     }

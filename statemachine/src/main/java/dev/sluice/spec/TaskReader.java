@@ -4,6 +4,7 @@ import dev.sluice.model.Callbacks;
 import dev.sluice.model.CircuitBreakerSpec;
 import dev.sluice.model.Location;
 import dev.sluice.model.Names;
+import dev.sluice.model.PastDependency;
 import dev.sluice.model.RetryPolicy;
 import dev.sluice.model.TaskKind;
 import dev.sluice.model.TaskSpec;
@@ -33,17 +34,16 @@ final class TaskReader {
             "function", "empty", "upstream", "trigger_rule", "retries", "retry_delay", "retry_exponential_backoff",
             "max_retry_delay", "retry_policy", "execution_timeout", "pool", "pool_slots", "priority_weight", "sla",
             "params", "on_failure", "on_retry", "on_success", "on_sla_miss", "on_execute", "branch", "expand", "expand_from", "doc", "doc_md",
-            "description", "owner", "circuit_breaker"));
+            "description", "owner", "circuit_breaker", "depends_on_past", "wait_for_downstream"));
     /** Kept in the DAG's raw default_args (for policy checks and alerting), not on tasks. */
-    static final Set<String> DEFAULT_ONLY_FIELDS = Set.of("email", "email_on_failure", "email_on_retry",
-            "depends_on_past");
+    static final Set<String> DEFAULT_ONLY_FIELDS = Set.of("email", "email_on_failure", "email_on_retry");
     static final Set<String> DEFAULT_ARGS_FIELDS;
 
     static {
         Set<String> d = new LinkedHashSet<>(TASK_FIELDS);
         d.remove("task_id");
         d.remove("upstream");
-        d.addAll(List.of("email", "email_on_failure", "email_on_retry", "depends_on_past"));
+        d.addAll(List.of("email", "email_on_failure", "email_on_retry"));
         DEFAULT_ARGS_FIELDS = d;
     }
 
@@ -164,6 +164,11 @@ final class TaskReader {
         String doc = doc(own, eff);
         Field cbField = eff.get("circuit_breaker");
         CircuitBreakerSpec cb = circuitBreaker(cbField, taskId);
+        // As in Airflow, wait_for_downstream: true implies depends_on_past: true.
+        PastDependency past = Boolean.TRUE.equals(v.bool(eff.get("wait_for_downstream")))
+                ? PastDependency.WAIT_FOR_DOWNSTREAM
+                : Boolean.TRUE.equals(v.bool(eff.get("depends_on_past"))) ? PastDependency.DEPENDS_ON_PAST
+                : PastDependency.NONE;
 
         final TriggerRule r = rule;
         final List<Object> ex = expand;
@@ -177,7 +182,7 @@ final class TaskReader {
                 b.triggerRule(r);
             }
             b.executionTimeout(timeout).sla(sla).pool(pool).callbacks(callbacks).expandFrom(expandFrom)
-                    .owner(owner).doc(doc).circuitBreaker(cb);
+                    .owner(owner).doc(doc).circuitBreaker(cb).past(past);
             if (poolSlots != null) {
                 b.poolSlots(poolSlots);
             }

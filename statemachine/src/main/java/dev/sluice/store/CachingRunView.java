@@ -6,6 +6,7 @@ import dev.sluice.engine.Pool;
 import dev.sluice.engine.RunView;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -45,6 +46,11 @@ public final class CachingRunView implements RunView {
         /** The breaker, or null when it was never written. */
         BreakerState breaker(String name);
 
+        /** See {@link RunView#previousRun}. */
+        default DagRun previousRun(String dagId, Instant logicalDate, boolean skipManual) {
+            throw new UnsupportedOperationException("this store cannot read other runs (depends_on_past)");
+        }
+
         /** See {@link RunView#loadOutput}. */
         default String loadOutput(String outputJson) {
             return outputJson;
@@ -60,6 +66,8 @@ public final class CachingRunView implements RunView {
     private final Map<String, Pool> pools = new HashMap<>();
     private int running = -1;
     private final Map<String, Optional<BreakerState>> breakers = new HashMap<>();
+    private final Map<String, Optional<DagRun>> previousRuns = new HashMap<>();
+    private final Map<String, Optional<TaskInstance>> otherRuns = new HashMap<>();
 
     public CachingRunView(Loads loads, String dagId, String runId) {
         this.loads = loads;
@@ -140,6 +148,21 @@ public final class CachingRunView implements RunView {
     @Override
     public BreakerState breaker(String name) {
         return breakers.computeIfAbsent(name, n -> Optional.ofNullable(loads.breaker(n))).orElse(null);
+    }
+
+    @Override
+    public DagRun previousRun(Instant logicalDate, boolean skipManual) {
+        return previousRuns.computeIfAbsent(logicalDate + "|" + skipManual,
+                k -> Optional.ofNullable(loads.previousRun(dagId, logicalDate, skipManual))).orElse(null);
+    }
+
+    @Override
+    public TaskInstance otherRunInstance(String otherRunId, TaskKey key) {
+        if (otherRunId.equals(runId)) {
+            return instance(key);
+        }
+        return otherRuns.computeIfAbsent(otherRunId + "|" + key,
+                k -> Optional.ofNullable(loads.instance(otherRunId, key))).orElse(null);
     }
 
     @Override

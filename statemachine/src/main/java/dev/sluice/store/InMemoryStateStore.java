@@ -81,6 +81,20 @@ public final class InMemoryStateStore implements StateStore {
                 .map(DagRun::logicalDate).max(Comparator.naturalOrder());
     }
 
+    @Override
+    public synchronized Optional<DagRun> previousRun(String dagId, Instant logicalDate, boolean skipManual) {
+        return runs.values().stream().filter(r -> r.dagId().equals(dagId) && r.logicalDate().isBefore(logicalDate)
+                        && !(skipManual && r.type() == dev.sluice.engine.RunType.MANUAL))
+                .max(Comparator.comparing(DagRun::logicalDate).thenComparing(DagRun::runId));
+    }
+
+    @Override
+    public synchronized Optional<DagRun> nextRun(String dagId, Instant logicalDate, boolean skipManual) {
+        return runs.values().stream().filter(r -> r.dagId().equals(dagId) && r.logicalDate().isAfter(logicalDate)
+                        && !(skipManual && r.type() == dev.sluice.engine.RunType.MANUAL))
+                .min(Comparator.comparing(DagRun::logicalDate).thenComparing(DagRun::runId));
+    }
+
     /** Engine admission order: priority descending, then position, then map index (task id breaks ties). */
     private record WaitKey(int priority, int position, int mapIndex, String taskId) implements Comparable<WaitKey> {
         private static final Comparator<WaitKey> ORDER = Comparator.comparingInt((WaitKey k) -> -k.priority)
@@ -139,7 +153,22 @@ public final class InMemoryStateStore implements StateStore {
             public dev.sluice.engine.BreakerState breaker(String name) {
                 return breakerCopy.get(name);
             }
+
+            @Override
+            public DagRun previousRun(Instant logicalDate, boolean skipManual) {
+                return InMemoryStateStore.this.previousRun(dag.dagId(), logicalDate, skipManual).orElse(null);
+            }
+
+            @Override
+            public TaskInstance otherRunInstance(String otherRunId, TaskKey key) {
+                return otherInstance(otherRunId, key);
+            }
         };
+    }
+
+    private synchronized TaskInstance otherInstance(String runId, TaskKey key) {
+        HashMap<TaskKey, TaskInstance> m = instances.get(runId);
+        return m == null ? null : m.get(key);
     }
 
     /**
@@ -186,6 +215,16 @@ public final class InMemoryStateStore implements StateStore {
                 synchronized (InMemoryStateStore.this) {
                     return breakers.get(name);
                 }
+            }
+
+            @Override
+            public DagRun previousRun(Instant logicalDate, boolean skipManual) {
+                return InMemoryStateStore.this.previousRun(dag.dagId(), logicalDate, skipManual).orElse(null);
+            }
+
+            @Override
+            public TaskInstance otherRunInstance(String otherRunId, TaskKey key) {
+                return otherInstance(otherRunId, key);
             }
         };
     }

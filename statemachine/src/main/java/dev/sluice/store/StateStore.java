@@ -55,6 +55,22 @@ public interface StateStore extends AutoCloseable {
     /** The newest logical date among this DAG's runs of the given type prefix ("scheduled"), if any. */
     Optional<Instant> latestLogicalDate(String dagId, String runIdPrefix);
 
+    /**
+     * The run of {@code dagId} with the greatest logical date before {@code logicalDate}, leaving manual runs out
+     * when {@code skipManual} (depends_on_past: Airflow's previous run, or with catchup its previous scheduled run).
+     */
+    default Optional<DagRun> previousRun(String dagId, Instant logicalDate, boolean skipManual) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot find a previous run");
+    }
+
+    /**
+     * The run of {@code dagId} with the least logical date after {@code logicalDate} (manual runs left out when
+     * {@code skipManual}): the run a depends_on_past task may be waiting in for the run at {@code logicalDate}.
+     */
+    default Optional<DagRun> nextRun(String dagId, Instant logicalDate, boolean skipManual) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot find a next run");
+    }
+
     /** The view the engine decides on. */
     RunView view(Dag dag, String runId);
 

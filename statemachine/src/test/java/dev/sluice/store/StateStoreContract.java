@@ -21,6 +21,7 @@ import dev.sluice.engine.WriteContext;
 import dev.sluice.engine.testing.RunDriver;
 import dev.sluice.model.Dag;
 import dev.sluice.model.DagBuilder;
+import dev.sluice.model.PastDependency;
 import dev.sluice.model.TriggerRule;
 import dev.sluice.state.RunState;
 import dev.sluice.state.TaskState;
@@ -146,6 +147,75 @@ public abstract class StateStoreContract {
     }
 
     // ---- create, version checks ----
+
+    // ---- depends_on_past: the runs next to a logical date ----
+
+    private static DagRun typedRun(String dagId, String runId, RunType type, RunState state, Instant logical) {
+        return new DagRun(dagId, runId, type, logical, logical, logical.plus(Duration.ofDays(1)), state, null, "v1",
+                logical, null, null, 0, 0, 0, 0, 1);
+    }
+
+    @Test
+    void previousAndNextRunByLogicalDateAcrossStatesLeavingManualRunsOutWhenAsked() {
+        Instant d1 = T0;
+        Instant d2 = T0.plus(Duration.ofDays(1));
+        Instant d3 = T0.plus(Duration.ofDays(2));
+        Instant d4 = T0.plus(Duration.ofDays(3));
+        store.apply(decision(typedRun("d", "s1", RunType.SCHEDULED, RunState.SUCCESS, d1), List.of()));
+        store.apply(decision(typedRun("d", "m2", RunType.MANUAL, RunState.FAILED, d2), List.of()));
+        store.apply(decision(typedRun("d", "s3", RunType.SCHEDULED, RunState.RUNNING, d3), List.of()));
+        store.apply(decision(typedRun("d", "b4", RunType.BACKFILL, RunState.QUEUED, d4), List.of()));
+        store.apply(decision(typedRun("other", "o", RunType.SCHEDULED, RunState.RUNNING, d2), List.of()));
+
+        assertThat(store.previousRun("d", d3, false).map(DagRun::runId)).contains("m2");
+        assertThat(store.previousRun("d", d3, true).map(DagRun::runId)).contains("s1");
+        assertThat(store.previousRun("d", d1, false)).isEmpty();
+        assertThat(store.previousRun("d", d4.plusSeconds(1), false).map(DagRun::runId)).contains("b4");
+        assertThat(store.nextRun("d", d1, false).map(DagRun::runId)).contains("m2");
+        assertThat(store.nextRun("d", d1, true).map(DagRun::runId)).contains("s3");
+        assertThat(store.nextRun("d", d3, false).map(DagRun::runId)).contains("b4");
+        assertThat(store.nextRun("d", d4, false)).isEmpty();
+        assertThat(store.nextRun("nope", d1, false)).isEmpty();
+        Dag dag = simpleDag("d", "a");
+        RunView view = store.view(dag, "s3");
+        assertThat(view.previousRun(d3, true).runId()).isEqualTo("s1");
+        assertThat(view.otherRunInstance("s1", TaskKey.of("a"))).isNull();
+    }
+
+    @Test
+    void dependsOnPastAcrossThreeRunsWithAFailureInTheMiddle() {
+        Dag dag = DagBuilder.dag("dp").catchup(true)
+                .task("extract", t -> t.command("e"))
+                .task("load", t -> t.command("l").upstream("extract").past(PastDependency.DEPENDS_ON_PAST))
+                .build();
+        RunDriver d = new RunDriver(dag, store, T0, new Random(7));
+        Function<Dispatch, Event> failLoad = x -> x.task().taskId().equals("load")
+                ? new Event.TaskFailed(x.task(), x.tryNumber(), "boom", false)
+                : new Event.TaskSucceeded(x.task(), x.tryNumber(), null);
+        String[] runs = {"dp.scheduled__1", "dp.scheduled__2", "dp.scheduled__3"};
+        for (int i = 0; i < 3; i++) {
+            Instant at = T0.plus(Duration.ofDays(i));
+            d.send(runs[i], new Event.RunRequested(runs[i], RunType.SCHEDULED, at, at, at.plus(Duration.ofDays(1)),
+                    null, "v1"));
+            d.runToEnd(runs[i], i == 1 ? failLoad : RunDriver.allSucceed());
+        }
+        assertThat(store.run(runs[0]).orElseThrow().state()).isEqualTo(RunState.SUCCESS);
+        assertThat(store.run(runs[1]).orElseThrow().state()).isEqualTo(RunState.FAILED);
+        TaskInstance waiting = d.instance(runs[2], "load");
+        assertThat(waiting.state()).isEqualTo(TaskState.SCHEDULED);
+        assertThat(waiting.error()).isEqualTo("depends_on_past: waits for task load in run " + runs[1]
+                + " (it is failed)");
+        assertThat(store.run(runs[2]).orElseThrow().state()).isEqualTo(RunState.RUNNING);
+
+        d.send(runs[1], new Event.ClearTasks(List.of("load"), false));
+        d.runToEnd(runs[1], RunDriver.allSucceed());
+        assertThat(d.history().stream().flatMap(x -> x.notifications().stream()))
+                .contains(new dev.sluice.engine.Notification.PastDone(runs[1], "dp", T0.plus(Duration.ofDays(1))));
+        assertThat(store.nextRun("dp", T0.plus(Duration.ofDays(1)), false).map(DagRun::runId)).contains(runs[2]);
+        d.send(runs[2], new Event.Tick());
+        assertThat(d.runToEnd(runs[2], RunDriver.allSucceed()).state()).isEqualTo(RunState.SUCCESS);
+        assertThat(d.instance(runs[2], "load").error()).isNull();
+    }
 
     @Test
     void createdRunAndInstancesReadBackExactly() {

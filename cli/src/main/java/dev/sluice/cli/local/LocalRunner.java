@@ -510,6 +510,7 @@ public final class LocalRunner {
     static String reason(TaskInstance after) {
         return after.state() == TaskState.FAILED || after.state() == TaskState.UP_FOR_RETRY
                 || after.state() == TaskState.SKIPPED || after.state() == TaskState.UP_FOR_RESCHEDULE
+                || after.state() == TaskState.SCHEDULED // what a depends_on_past task waits for
                 ? after.error() : null;
     }
 }

@@ -66,6 +66,9 @@ public final class RunReport {
             putTime(j, "endedAt", t.endedAt());
             JsonNode out = t.outputJson() == null ? null : Json.read(t.outputJson());
             j.set("output", out == null ? Json.MAPPER.nullNode() : out);
+            if (t.state() == TaskState.SCHEDULED && t.error() != null) {
+                j.put("waitingFor", t.error()); // depends_on_past: the run and task it waits for
+            }
         }
         return o;
     }
@@ -102,7 +105,7 @@ public final class RunReport {
         }
         for (TaskInstance t : tasks) {
             String why = LocalRunner.reason(t);
-            if (why != null && t.state().isFailure()) {
+            if (why != null && (t.state().isFailure() || t.state() == TaskState.SCHEDULED)) {
                 out.printf(Locale.ROOT, "  %s: %s%n", abbreviate(label(t), w), TerminalText.oneLine(why, 200));
             }
         }

@@ -13,6 +13,7 @@ import dev.sluice.store.CachingRunView;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -80,6 +81,27 @@ final class SqliteReads implements CachingRunView.Loads {
     @Override
     public Pool pool(String name) {
         return pools.pool(name);
+    }
+
+    @Override
+    public DagRun previousRun(String dagId, Instant logicalDate, boolean skipManual) {
+        return adjacentRun(dagId, logicalDate, skipManual, true);
+    }
+
+    /** The run just before ({@code before}) or just after {@code logicalDate}, by logical date, or null. */
+    DagRun adjacentRun(String dagId, Instant logicalDate, boolean skipManual, boolean before) {
+        String order = before ? "DESC" : "ASC";
+        return file.locked("finding the run " + (before ? "before " : "after ") + logicalDate, () -> {
+            PreparedStatement p = ps("SELECT " + RUN_COLUMNS + " FROM runs WHERE dag_id = ? AND logical_date "
+                    + (before ? "<" : ">") + " ? AND (? = 0 OR run_type <> 'MANUAL') ORDER BY logical_date "
+                    + order + ", run_id " + order + " LIMIT 1");
+            p.setString(1, dagId);
+            p.setLong(2, SqliteRows.nanos(logicalDate));
+            p.setInt(3, skipManual ? 1 : 0);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? SqliteRows.run(rs) : null;
+            }
+        });
     }
 
     @Override

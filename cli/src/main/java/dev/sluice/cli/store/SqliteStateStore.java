@@ -281,6 +281,16 @@ public final class SqliteStateStore implements StateStore {
     }
 
     @Override
+    public Optional<DagRun> previousRun(String dagId, Instant logicalDate, boolean skipManual) {
+        return Optional.ofNullable(reads.previousRun(dagId, logicalDate, skipManual));
+    }
+
+    @Override
+    public Optional<DagRun> nextRun(String dagId, Instant logicalDate, boolean skipManual) {
+        return Optional.ofNullable(reads.adjacentRun(dagId, logicalDate, skipManual, false));
+    }
+
+    @Override
     public List<TaskInstance> instances(String runId) {
         return file.locked("reading the task instances of " + runId, () -> {
             PreparedStatement p = ps("SELECT " + INSTANCE_COLUMNS + " FROM task_instances WHERE run_id = ? "

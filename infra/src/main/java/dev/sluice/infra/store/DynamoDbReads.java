@@ -39,6 +39,11 @@ final class DynamoDbReads implements CachingRunView.Loads {
     }
 
     @Override
+    public DagRun previousRun(String dagId, java.time.Instant logicalDate, boolean skipManual) {
+        return store.previousRun(dagId, logicalDate, skipManual).orElse(null);
+    }
+
+    @Override
     public TaskInstance instance(String runId, TaskKey key) {
         Map<String, AttributeValue> item = store.getItem("reading task " + key + " of run " + runId,
                 Items.instanceKey(runId, key));

@@ -13,6 +13,7 @@ import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Decision;
 import dev.sluice.engine.Pool;
 import dev.sluice.engine.RunView;
+import dev.sluice.engine.RunType;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.Timer;
 import dev.sluice.infra.AwsErrors;
@@ -405,6 +406,52 @@ public final class DynamoDbStateStore implements StateStore {
             if (it.hasNext()) {
                 Instant t = Items.RUN.mapToItem(it.next()).logicalDate();
                 best = best == null || t.isAfter(best) ? t : best;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    @Override
+    public Optional<DagRun> previousRun(String dagId, Instant logicalDate, boolean skipManual) {
+        return adjacentRun(dagId, logicalDate, skipManual, true);
+    }
+
+    @Override
+    public Optional<DagRun> nextRun(String dagId, Instant logicalDate, boolean skipManual) {
+        return adjacentRun(dagId, logicalDate, skipManual, false);
+    }
+
+    /**
+     * The run just before (or after) {@code logicalDate}: the runs index is sorted by state, then logical date, so
+     * one query per run state, each reading the one item nearest to {@code logicalDate} (more only past manual runs
+     * when {@code skipManual}); never the run's instances.
+     */
+    private Optional<DagRun> adjacentRun(String dagId, Instant logicalDate, boolean skipManual, boolean before) {
+        DagRun best = null;
+        String at = TableLayout.sortableInstant(logicalDate);
+        for (RunState state : RunState.values()) {
+            String st = state.name();
+            // Keys are STATE#<logical date>#<run id>: "#" sorts below "$", so these bounds exclude logicalDate.
+            String lo = before ? st + "#" : st + "#" + at + "$";
+            String hi = before ? st + "#" + at : st + "$";
+            QueryRequest.Builder q = QueryRequest.builder().tableName(table).indexName(GSI1)
+                    .keyConditionExpression("#p = :p AND #s BETWEEN :lo AND :hi").scanIndexForward(!before);
+            Map<String, String> names = new HashMap<>(Map.of("#p", GSI1_PK, "#s", GSI1_SK));
+            Map<String, AttributeValue> values = new HashMap<>(Map.of(":p", s(TableLayout.GSI_RUNS_PREFIX + dagId),
+                    ":lo", s(lo), ":hi", s(hi)));
+            if (skipManual) {
+                q.filterExpression("#ty <> :manual");
+                names.put("#ty", "ty");
+                values.put(":manual", s(RunType.MANUAL.name()));
+            }
+            Iterator<Map<String, AttributeValue>> it = query("finding the run " + (before ? "before " : "after ")
+                    + logicalDate + " of " + dagId, q.expressionAttributeNames(names)
+                    .expressionAttributeValues(values).build(), 1, 25);
+            if (it.hasNext()) {
+                DagRun r = toRun(it.next());
+                boolean nearer = best == null || (before ? r.logicalDate().isAfter(best.logicalDate())
+                        : r.logicalDate().isBefore(best.logicalDate()));
+                best = nearer ? r : best;
             }
         }
         return Optional.ofNullable(best);
