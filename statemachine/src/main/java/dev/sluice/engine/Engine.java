@@ -120,6 +120,10 @@ public final class Engine {
             RunLifecycle.tick(w);
         } else if (event instanceof Event.ClearTasks c) {
             Clearing.clear(w, c);
+        } else if (event instanceof Event.MarkTasks m) {
+            Marking.markTasks(w, m);
+        } else if (event instanceof Event.MarkRun m) {
+            Marking.markRun(w, m);
         } else if (event instanceof Event.TaskEvent te) {
             if (w.run.state() != RunState.RUNNING) {
                 return Decision.ignored(w.run.runId(), "run is " + w.run.state().airflowName() + "; ignored "
