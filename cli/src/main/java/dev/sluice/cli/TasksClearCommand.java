@@ -40,8 +40,8 @@ import picocli.CommandLine.Parameters;
         "Locally the cleared tasks run the DAG file as it is now.",
         "With --pinned they run the version the run started with.",
         "Then 'sluice runs resume RUN_ID' runs exactly those.",
-        "Example: sluice tasks clear --dag branching --start-date 2024-01-01 \\",
-        "           --end-date 2024-01-31 --only-failed --dry-run"})
+        "Example: sluice tasks clear --dag weekday_weekend_branching \\",
+        "           --start-date 2024-01-01 --end-date 2024-01-31 --only-failed --dry-run"})
 final class TasksClearCommand extends CliCommand {
     @Parameters(arity = "0..*", paramLabel = "RUN_ID TASK_ID",
             description = "A run id, then task or group ids (with --dag: only task or group ids).")
@@ -205,9 +205,9 @@ final class TasksClearCommand extends CliCommand {
             }
         }
         if (runs.isEmpty()) {
-            throw CliException.invalid("no runs of " + dagId + " in " + (startDate == null ? "..." : startDate)
-                    + ".." + (endDate == null ? "..." : endDate) + "; list runs with './sluice runs list --dag "
-                    + dagId + "'");
+            out().println("no runs of " + dagId + " in " + (startDate == null ? "..." : startDate) + ".."
+                    + (endDate == null ? "..." : endDate) + ", so nothing to clear; list runs with "
+                    + "'./sluice runs list --dag " + dagId + "'");
         }
         runs.sort(java.util.Comparator.comparing(DagRun::logicalDate));
         return runs;
