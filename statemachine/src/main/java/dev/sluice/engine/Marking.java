@@ -93,7 +93,7 @@ final class Marking {
             }
             none = ti.state() == TaskState.NONE ? ti : ti.withState(TaskState.NONE);
         } else {
-            none = Clearing.reset(w, ti);
+            none = ti.state() == TaskState.NONE ? ti : Clearing.reset(w, ti);
         }
         TaskInstance marked = none.withState(state).withTimes(ti.queuedAt(), ti.startedAt(), w.now)
                 .withResult(state == TaskState.SUCCESS ? ti.outputJson() : null,
