@@ -134,7 +134,8 @@ final class RunsCommand extends CliCommand {
     }
 
     @Command(name = "mark", description = {
-            "Set a run to success or failed by hand, as Airflow's mark success and mark failed do.",
+            "Set a run to success or failed by hand.",
+            "It works as Airflow's mark success and mark failed do.",
             "Success marks every task that did not succeed success.",
             "Failed marks queued and running tasks failed and tasks yet to run skipped."})
     static final class Mark extends CliCommand {
