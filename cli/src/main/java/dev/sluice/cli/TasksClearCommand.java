@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
         "With --pinned they run the version the run started with.",
         "Then 'sluice runs resume RUN_ID' runs exactly those.",
         "Example: sluice tasks clear --dag weekday_weekend_branching \\",
-        "           --start-date 2024-01-01 --end-date 2024-01-31 --only-failed --dry-run"})
+        "           -s 2024-01-01 -e 2024-01-31 --only-failed --dry-run"})
 final class TasksClearCommand extends CliCommand {
     @Parameters(arity = "0..*", paramLabel = "RUN_ID TASK_ID",
             description = "A run id, then task or group ids (with --dag: only task or group ids).")
