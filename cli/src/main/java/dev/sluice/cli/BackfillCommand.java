@@ -142,7 +142,25 @@ final class BackfillCommand extends CliCommand {
                 }
             }
             long newRuns = created.values().stream().filter(b -> b).count();
-            if (!json || dryRun) {
+            if (dryRun && json) {
+                ObjectNode o = Json.MAPPER.createObjectNode();
+                o.put("dagId", dag.dagId());
+                o.put("from", f.toString());
+                o.put("to", t.toString());
+                ArrayNode create = o.putArray("create");
+                created.forEach((runId, isNew) -> {
+                    if (isNew) {
+                        create.add(runId);
+                    }
+                });
+                ObjectNode rerun = o.putObject("rerun");
+                toClear.forEach((runId, tasks) -> tasks.forEach(rerun.putArray(runId)::add));
+                ArrayNode left = o.putArray("untouched");
+                untouched.forEach(left::add);
+                out().println(o.toString());
+                return ExitCodes.OK;
+            }
+            if (!json) {
                 plan(out(), dag.dagId(), f, t, intervals.size(), newRuns, toClear, untouched.size(),
                         toRun.size() - newRuns - toClear.size(), dryRun);
             }

@@ -208,6 +208,13 @@ class RerunIT {
         assertThat(dry.out()).contains("would re-run 2 existing runs",
                 "would re-run bf.backfill__2024-01-01T00:00:00Z: b, c");
         assertThat(count("b")).isEqualTo(2);
+        JsonNode plan = JSON.readTree(ok("backfill", file.toString(), "--from", "2024-01-01", "--to", "2024-01-03",
+                "--reset-dagruns", "--dry-run", "--json").out());
+        assertThat(plan.get("create")).extracting(JsonNode::asText).containsExactly("bf.backfill__2024-01-03T00:00:00Z");
+        assertThat(plan.get("rerun").get("bf.backfill__2024-01-01T00:00:00Z")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(plan.get("untouched")).isEmpty();
+        assertThat(count("a")).as("a dry run runs nothing").isEqualTo(2);
 
         Sluice.Result rerun = ok("backfill", file.toString(), "--from", "2024-01-01", "--to", "2024-01-02",
                 "--rerun-failed-tasks");
