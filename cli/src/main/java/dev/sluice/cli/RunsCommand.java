@@ -15,12 +15,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "runs", description = "List, inspect and resume runs in the local database.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Resume.class})
+@Command(name = "runs", description = "List, inspect, resume and mark runs in the local database.",
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Resume.class,
+            RunsCommand.Mark.class})
 final class RunsCommand extends CliCommand {
     @Override
     protected int run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: list, show or resume");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: list, show, resume or mark");
     }
 
     static DagRun find(StateStore store, String runId) {
@@ -105,6 +106,10 @@ final class RunsCommand extends CliCommand {
                 } else {
                     out().println(run.dagId() + " " + run.runId() + " (logical date " + run.logicalDate() + ")");
                     RunReport.printGrid(out(), run, tasks, Execution.isTerminal());
+                    String spans = RunReport.versionNote(run, tasks);
+                    if (spans != null) {
+                        out().println(spans);
+                    }
                     for (dev.sluice.engine.Effect e : effects) {
                         if (isMiss(e)) {
                             out().println((e.task() == null ? "deadline missed: the run" : "SLA missed: " + e.task())
@@ -150,6 +155,49 @@ final class RunsCommand extends CliCommand {
                     out().println("resuming " + runId + " of " + dag.dagId() + " (" + run.state().airflowName() + ")");
                 }
                 return Execution.executeWithReport(this, store, dag, ws, opts, runId, json, null);
+            }
+        }
+    }
+
+    @Command(name = "mark", description = {
+            "Set a run to success or failed by hand.",
+            "It works as Airflow's mark success and mark failed do.",
+            "Success marks every task that did not succeed success.",
+            "Failed marks queued and running tasks failed and tasks yet to run skipped."})
+    static final class Mark extends CliCommand {
+        @Parameters(index = "0", paramLabel = "RUN_ID")
+        String runId;
+
+        @Option(names = "--state", required = true, paramLabel = "STATE", description = "success or failed.")
+        String state;
+
+        @Mixin
+        dev.sluice.cli.dev.DevOptions aws = new dev.sluice.cli.dev.DevOptions();
+
+        @Override
+        protected int run() throws Exception {
+            String s = state.toLowerCase(Locale.ROOT);
+            if (!s.equals("success") && !s.equals("failed")) {
+                throw CliException.invalid("--state must be success or failed, got '" + state + "'");
+            }
+            boolean remote = aws.remote();
+            try (StateStore store = remote ? aws.openStore() : Workspace.current().openStore()) {
+                DagRun run = store.run(runId).orElseThrow(() -> CliException.invalid("no run " + runId
+                        + (remote ? " in the deployment's table" : " in " + Workspace.current().dbFile())
+                        + "; list runs with '" + (remote ? "./sluice dev runs" : "./sluice runs list") + "'"));
+                if (remote) {
+                    aws.send(new dev.sluice.functions.message.CoordinatorMessage.Mark(runId, List.of(), s));
+                    out().println("sent mark " + s + " of " + runId + " to the coordinator; follow it with "
+                            + "'./sluice dev runs " + runId + "'");
+                    return ExitCodes.OK;
+                }
+                Dag dag = RunEdits.pinnedDag(store, run, false);
+                try (AutoCloseable lock = Workspace.current().lockRun(runId)) {
+                    RunEdits.loop(store).run(new dev.sluice.engine.Engine(dag), runId,
+                            new dev.sluice.engine.Event.MarkRun(dev.sluice.state.RunState.fromAirflowName(s)));
+                }
+                out().println("marked " + runId + " " + store.run(runId).orElseThrow().state().airflowName());
+                return ExitCodes.OK;
             }
         }
     }

@@ -312,13 +312,41 @@ public final class Coordinator {
             DagRun r = store.run(c.runId()).orElseThrow(() -> new IllegalArgumentException(
                     "clear for unknown run '" + c.runId() + "'"));
             Dag dag = dags.pinned(r.dagId(), r.dagVersion());
+            String version = r.dagVersion();
             for (String id : c.taskIds()) {
                 if (!dag.hasTask(id) && dag.group(id).isEmpty()) {
                     throw new IllegalArgumentException("clear: run " + c.runId() + " has no task or group '" + id
                             + "'");
                 }
             }
-            decideAndAct(dag, r.dagVersion(), r.runId(), new Event.ClearTasks(c.taskIds(), c.downstream()));
+            if (c.latestVersion()) {
+                DagRegistry.Current now = dags.current(r.dagId()).orElseThrow(() -> new IllegalArgumentException(
+                        "clear: DAG " + r.dagId() + " is not deployed now, so run " + r.runId()
+                                + " cannot move to its latest version"));
+                for (TaskInstance t : store.instances(r.runId())) {
+                    if (!now.dag().hasTask(t.taskId())) {
+                        throw new IllegalArgumentException("clear: the deployed " + r.dagId() + " no longer has task '"
+                                + t.taskId() + "' of run " + r.runId() + "; clear it on its own version");
+                    }
+                }
+                dag = now.dag();
+                version = now.version();
+            }
+            decideAndAct(dag, version, r.runId(), new Event.ClearTasks(c.taskIds(), c.downstream(),
+                    c.latestVersion() ? version : null));
+        } else if (m instanceof CoordinatorMessage.Mark k) {
+            DagRun r = store.run(k.runId()).orElseThrow(() -> new IllegalArgumentException(
+                    "mark for unknown run '" + k.runId() + "'"));
+            Dag dag = dags.pinned(r.dagId(), r.dagVersion());
+            for (String id : k.taskIds()) {
+                if (!dag.hasTask(id) && dag.group(id).isEmpty()) {
+                    throw new IllegalArgumentException("mark: run " + k.runId() + " has no task or group '" + id
+                            + "'");
+                }
+            }
+            Event e = k.taskIds().isEmpty() ? new Event.MarkRun(RunState.fromAirflowName(k.state()))
+                    : new Event.MarkTasks(k.taskIds(), TaskState.fromAirflowName(k.state()));
+            decideAndAct(dag, r.dagVersion(), r.runId(), e);
         }
     }
 

@@ -45,6 +45,9 @@ final class Clearing {
         if (w.run.state().isTerminal()) {
             w.setRun(w.run.withState(RunState.RUNNING).withTimes(w.run.startedAt(), null));
         }
+        if (c.dagVersion() != null) {
+            w.setRun(w.run.withDagVersion(c.dagVersion(), w.now));
+        }
         List<String> ordered = new ArrayList<>(targets);
         ordered.sort(Comparator.comparingInt(dag::position));
         for (String id : ordered) {
@@ -63,7 +66,7 @@ final class Clearing {
     }
 
     /** Back to NONE, keeping the try count so new tries get new numbers; takes back the old outcome. */
-    private static TaskInstance reset(Working w, TaskInstance ti) {
+    static TaskInstance reset(Working w, TaskInstance ti) {
         TaskState old = ti.state();
         if (old.isActive()) {
             Outcomes.release(w, ti);

@@ -124,6 +124,10 @@ public final class Engine {
             RunLifecycle.tick(w);
         } else if (event instanceof Event.ClearTasks c) {
             Clearing.clear(w, c);
+        } else if (event instanceof Event.MarkTasks m) {
+            Marking.markTasks(w, m);
+        } else if (event instanceof Event.MarkRun m) {
+            Marking.markRun(w, m);
         } else if (event instanceof Event.TimerFired f
                 && (f.kind() == Timer.Kind.SLA || f.kind() == Timer.Kind.DEADLINE)) {
             // A miss is a miss whatever state the run is in by now; it changes no task.

@@ -57,9 +57,45 @@ public sealed interface Event {
     }
 
     /** Reset tasks (and optionally everything downstream of them) so they run again. */
-    record ClearTasks(List<String> taskIds, boolean downstream) implements Event {
+    record ClearTasks(List<String> taskIds, boolean downstream, String dagVersion) implements Event {
         public ClearTasks {
             taskIds = List.copyOf(taskIds);
+        }
+
+        /** Clears on the run's own version. */
+        public ClearTasks(List<String> taskIds, boolean downstream) {
+            this(taskIds, downstream, null);
+        }
+    }
+
+    /**
+     * Set tasks to a final state by hand (Airflow's "mark success / failed / skipped"): their old outcome is taken
+     * back, the new one counts for their downstream tasks, and a finished run is decided again from its leaves.
+     *
+     * @param state success, failed or skipped
+     */
+    record MarkTasks(List<String> taskIds, dev.sluice.state.TaskState state) implements Event {
+        public MarkTasks {
+            taskIds = List.copyOf(taskIds);
+            Objects.requireNonNull(state, "state");
+            if (state != dev.sluice.state.TaskState.SUCCESS && state != dev.sluice.state.TaskState.FAILED
+                    && state != dev.sluice.state.TaskState.SKIPPED) {
+                throw new IllegalArgumentException("a task is marked success, failed or skipped, not "
+                        + state.airflowName());
+            }
+        }
+    }
+
+    /**
+     * Set a run to success or failed by hand, as Airflow does: success marks every task that did not succeed
+     * success; failed marks queued and running tasks failed and tasks yet to run skipped, and keeps finished ones.
+     */
+    record MarkRun(dev.sluice.state.RunState state) implements Event {
+        public MarkRun {
+            Objects.requireNonNull(state, "state");
+            if (!state.isTerminal()) {
+                throw new IllegalArgumentException("a run is marked success or failed, not " + state.airflowName());
+            }
         }
     }
 

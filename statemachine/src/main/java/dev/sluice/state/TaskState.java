@@ -64,13 +64,14 @@ public enum TaskState {
      * NONE -> REMOVED is a mapped task's placeholder being replaced by its expanded instances; NONE -> FAILED is a
      * mapped task whose items could not be read; SCHEDULED -> UP_FOR_RESCHEDULE is a task deferred by an open
      * circuit breaker; QUEUED -> SUCCESS etc. happen when a completion overtakes its
-     * "started" report; any -> NONE is clearing.
+     * "started" report; any -> NONE is clearing; NONE -> SUCCESS (and -> FAILED, SKIPPED) is a task marked by hand,
+     * which first goes back to NONE as a cleared one does.
      */
     public static final Map<TaskState, Set<TaskState>> TRANSITIONS;
 
     static {
         EnumMap<TaskState, Set<TaskState>> t = new EnumMap<>(TaskState.class);
-        t.put(NONE, EnumSet.of(SCHEDULED, SKIPPED, UPSTREAM_FAILED, REMOVED, FAILED));
+        t.put(NONE, EnumSet.of(SCHEDULED, SKIPPED, UPSTREAM_FAILED, REMOVED, FAILED, SUCCESS));
         t.put(SCHEDULED, EnumSet.of(QUEUED, SKIPPED, UP_FOR_RESCHEDULE, NONE));
         t.put(QUEUED, EnumSet.of(RUNNING, SUCCESS, FAILED, UP_FOR_RETRY, SKIPPED, UP_FOR_RESCHEDULE, NONE));
         t.put(RUNNING, EnumSet.of(SUCCESS, FAILED, UP_FOR_RETRY, SKIPPED, UP_FOR_RESCHEDULE, NONE));

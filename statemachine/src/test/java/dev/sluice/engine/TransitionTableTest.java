@@ -96,6 +96,9 @@ class TransitionTableTest {
         d.runToEnd("r1", RunDriver.allSucceed());                           // run running -> failed (leaf b)
         d.send("r1", new Event.ClearTasks(List.of("a", "m", "s"), true));   // failed/success/removed/... -> none
         d.runToEnd("r1", RunDriver.allSucceed());                           // run failed -> running -> success
+        d.send("r1", new Event.MarkTasks(List.of("b"), TaskState.SUCCESS)); // success -> none -> ... (marked)
+        d.send("r1", new Event.MarkTasks(List.of("b"), TaskState.FAILED));  // success -> none -> failed
+        d.send("r1", new Event.MarkTasks(List.of("b"), TaskState.SUCCESS)); // failed -> none -> success (by hand)
 
         // running -> skipped, running -> up_for_retry, clear of queued/running/scheduled/up_for_retry, run queued
         Dag two = DagBuilder.dag("cover2").maxActiveTasks(1).maxActiveRuns(1)

@@ -280,6 +280,26 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void theVersionsARunWasMovedFromReadBackExactly() {
+        Dag dag = simpleDag("d", "a");
+        store.view(dag, "rv");
+        Instant t = Instant.parse("2024-03-04T05:06:07.123Z");
+        DagRun run = newRun("d", "rv", RunState.RUNNING, t, 1).withDagVersion("v2", t.plusSeconds(60));
+        store.apply(decision(run, List.of()));
+        assertThat(store.run("rv")).contains(run);
+        DagRun moved = run.withDagVersion("v3", t.plusSeconds(120)).withVersion(2);
+        store.apply(decision(moved, List.of()));
+        DagRun read = store.run("rv").orElseThrow();
+        assertThat(read).isEqualTo(moved);
+        assertThat(read.dagVersion()).isEqualTo("v3");
+        assertThat(read.earlierVersions()).extracting(DagRun.VersionChange::version).containsExactly("v1", "v2");
+        assertThat(read.versionAt(t.plusSeconds(30))).isEqualTo("v1");
+        assertThat(read.versionAt(t.plusSeconds(90))).isEqualTo("v2");
+        assertThat(read.versionAt(t.plusSeconds(150))).isEqualTo("v3");
+        assertThat(store.view(dag, "rv").run()).isEqualTo(moved);
+    }
+
+    @Test
     void updatesMustNameTheStoredVersion() {
         createR1();
         store.apply(decision(newRun("d", "r1", RunState.SUCCESS, T0, 2), List.of(ti("r1", "a", TaskState.SCHEDULED, 2))));

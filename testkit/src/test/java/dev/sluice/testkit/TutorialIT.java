@@ -106,7 +106,7 @@ class TutorialIT {
                 "run hello.manual__2024-01-02T00:00:00Z success",
                 "8 succeeded, 0 failed, 0 skipped",
                 "all 3 runs succeeded",
-                "cleared 2 task(s) in hello.manual__2024-01-02T00:00:00Z: count_rows, report",
+                "hello.manual__2024-01-02T00:00:00Z: cleared count_rows, report", "cleared 2 task(s) in 1 run(s)",
                 "task count_rows, try 2/");
         assertThat(Files.readString(project.resolve("dags/hello.yaml"))).contains("task_id: per_row");
         String reports = readAll(project.resolve("target/surefire-reports"), ".txt");

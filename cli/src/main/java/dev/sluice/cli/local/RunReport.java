@@ -55,6 +55,11 @@ public final class RunReport {
         o.put("runId", run.runId());
         o.put("logicalDate", run.logicalDate().toString());
         o.put("state", run.state().airflowName());
+        o.put("dagVersion", run.dagVersion());
+        List<String> versions = versionsRun(run, tasks);
+        ArrayNode vs = o.putArray("versionsRun");
+        versions.forEach(vs::add);
+        o.put("spansVersions", versions.size() > 1);
         ArrayNode arr = o.putArray("tasks");
         for (TaskInstance t : tasks) {
             ObjectNode j = arr.addObject();
@@ -62,6 +67,7 @@ public final class RunReport {
             j.put("mapIndex", t.mapIndex());
             j.put("state", t.state().airflowName());
             j.put("tryNumber", t.tryNumber());
+            j.put("dagVersion", run.versionAt(t.queuedAt()));
             putTime(j, "startedAt", t.startedAt());
             putTime(j, "endedAt", t.endedAt());
             JsonNode out = t.outputJson() == null ? null : Json.read(t.outputJson());
@@ -71,6 +77,50 @@ public final class RunReport {
             }
         }
         return o;
+    }
+
+    /** The DAG versions the tries of this run ran, in the order the run had them. */
+    public static List<String> versionsRun(DagRun run, List<TaskInstance> tasks) {
+        java.util.Set<String> ran = new java.util.HashSet<>();
+        for (TaskInstance t : tasks) {
+            String v = run.versionAt(t.queuedAt());
+            if (v != null) {
+                ran.add(v);
+            }
+        }
+        List<String> ordered = new java.util.ArrayList<>();
+        run.earlierVersions().forEach(c -> {
+            if (ran.contains(c.version()) && !ordered.contains(c.version())) {
+                ordered.add(c.version());
+            }
+        });
+        if (ran.contains(run.dagVersion()) && !ordered.contains(run.dagVersion())) {
+            ordered.add(run.dagVersion());
+        }
+        return ordered;
+    }
+
+    /**
+     * "tries span DAG versions: 1a2b.. (load), 3c4d.. (extract, report)" when the run's latest tries ran more than
+     * one version (a clear moved it to a newer one), else null.
+     */
+    public static String versionNote(DagRun run, List<TaskInstance> tasks) {
+        List<String> versions = versionsRun(run, tasks);
+        if (versions.size() < 2) {
+            return null;
+        }
+        List<String> parts = new java.util.ArrayList<>();
+        for (String v : versions) {
+            List<String> ids = new java.util.ArrayList<>();
+            for (TaskInstance t : tasks) {
+                if (v.equals(run.versionAt(t.queuedAt()))) {
+                    ids.add(label(t));
+                }
+            }
+            parts.add((v.length() > 12 ? v.substring(0, 12) : v) + " (" + String.join(", ", ids) + ")");
+        }
+        return "tries span DAG versions: " + String.join(", ", parts) + "; the run is now on "
+                + (run.dagVersion().length() > 12 ? run.dagVersion().substring(0, 12) : run.dagVersion());
     }
 
     private static void putTime(ObjectNode j, String name, Instant t) {

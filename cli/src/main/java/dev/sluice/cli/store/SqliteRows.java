@@ -31,7 +31,7 @@ final class SqliteRows {
     /** Every column of a run but its key, in schema order. */
     static final List<String> RUN_DATA = List.of("dag_id", "run_type", "logical_date", "data_interval_start",
             "data_interval_end", "state", "conf_json", "dag_version", "queued_at", "started_at", "ended_at",
-            "pending", "active_tasks", "waiting", "failed_leaves", "version");
+            "pending", "active_tasks", "waiting", "failed_leaves", "version", "earlier_versions");
     static final List<String> INSTANCE_KEY = List.of("run_id", "task_id", "map_index");
     /** What an instance's state is made of (everything but its key, version and position). */
     static final List<String> INSTANCE_STATE = List.of("state", "try_number", "max_tries", "priority",
@@ -86,6 +86,7 @@ final class SqliteRows {
         m.put("waiting", r.waiting());
         m.put("failed_leaves", r.failedLeaves());
         m.put("version", r.version());
+        m.put("earlier_versions", DagRun.VersionChange.encode(r.earlierVersions()));
         return m;
     }
 
@@ -160,7 +161,8 @@ final class SqliteRows {
                 RunState.fromAirflowName(rs.getString("state")), rs.getString("conf_json"),
                 rs.getString("dag_version"), instant(rs, "queued_at"), instant(rs, "started_at"),
                 instant(rs, "ended_at"), rs.getInt("pending"), rs.getInt("active_tasks"), rs.getInt("waiting"),
-                rs.getInt("failed_leaves"), rs.getLong("version"));
+                rs.getInt("failed_leaves"), rs.getLong("version"),
+                DagRun.VersionChange.decode(rs.getString("earlier_versions")));
     }
 
     static TaskInstance instance(ResultSet rs) throws SQLException {

@@ -42,7 +42,8 @@ final class SqliteSchema {
               active_tasks        INTEGER NOT NULL,
               waiting             INTEGER NOT NULL DEFAULT 0,
               failed_leaves       INTEGER NOT NULL,
-              version             INTEGER NOT NULL)""",
+              version             INTEGER NOT NULL,
+              earlier_versions    TEXT)""",
             "CREATE INDEX IF NOT EXISTS runs_by_dag ON runs (dag_id, logical_date)",
             "CREATE INDEX IF NOT EXISTS runs_by_dag_state ON runs (dag_id, state, logical_date)",
             "CREATE INDEX IF NOT EXISTS runs_by_date ON runs (logical_date)",
@@ -125,7 +126,8 @@ final class SqliteSchema {
      */
     static final List<String[]> ADDED_COLUMNS = List.of(
             new String[] {"pools", "declared_by", "TEXT", "UPDATE pools SET size = NULL"},
-            new String[] {"pools", "description", "TEXT", null});
+            new String[] {"pools", "description", "TEXT", null},
+            new String[] {"runs", "earlier_versions", "TEXT", null});
 
     /** Upgrades a version-1 database in place; run in one transaction. */
     static final List<String> MIGRATE_FROM_1 = List.of(

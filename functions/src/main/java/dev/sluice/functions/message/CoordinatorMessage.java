@@ -61,13 +61,31 @@ public sealed interface CoordinatorMessage {
     }
 
     /** Clear tasks of a run (and optionally everything downstream) so they run again: {@code sluice tasks clear}. */
-    record Clear(String runId, java.util.List<String> taskIds, boolean downstream) implements CoordinatorMessage {
+    record Clear(String runId, java.util.List<String> taskIds, boolean downstream, boolean latestVersion)
+            implements CoordinatorMessage {
         public Clear {
             Objects.requireNonNull(runId, "runId");
             taskIds = java.util.List.copyOf(taskIds);
             if (taskIds.isEmpty()) {
                 throw new IllegalArgumentException("clear needs at least one task id");
             }
+        }
+
+        /** A clear on the run's own version. */
+        public Clear(String runId, java.util.List<String> taskIds, boolean downstream) {
+            this(runId, taskIds, downstream, false);
+        }
+    }
+
+    /**
+     * Mark tasks of a run (taskIds non-empty: success, failed or skipped) or the run itself (taskIds empty: success
+     * or failed) by hand.
+     */
+    record Mark(String runId, java.util.List<String> taskIds, String state) implements CoordinatorMessage {
+        public Mark {
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(state, "state");
+            taskIds = java.util.List.copyOf(taskIds);
         }
     }
 

@@ -30,7 +30,8 @@ import java.util.function.Function;
  * {"type":"trigger","dagId":"d","conf":{...},"runId":"optional","logicalDate":"optional ISO instant"}
  * {"type":"continue","dagId":"d","dagVersion":"v","runId":"r"}
  * {"type":"tick","phase":"dags|timers|overdue","fromDagId":"optional, dags phase only"}
- * {"type":"clear","runId":"r","taskIds":["t"],"downstream":true}
+ * {"type":"clear","runId":"r","taskIds":["t"],"downstream":true}   (and "latestVersion":true to move the run)
+ * {"type":"mark","runId":"r","taskIds":["t"],"state":"success"}     (taskIds [] marks the run)
  * {"version":"1.0","requestContext":{"condition":"RetriesExhausted",..},"requestPayload":{TaskInvocation},
  *  "responsePayload":{"errorMessage":..,"errorType":..}}
  * </pre>
@@ -156,6 +157,16 @@ public final class Messages {
                         var arr = n.putArray("taskIds");
                         c.taskIds().forEach(arr::add);
                         n.put("downstream", c.downstream());
+                        if (c.latestVersion()) {
+                            n.put("latestVersion", true);
+                        }
+                    }),
+            Entry.message("mark", CoordinatorMessage.Mark.class, Messages::mark,
+                    (n, c) -> {
+                        n.put("runId", c.runId());
+                        var arr = n.putArray("taskIds");
+                        c.taskIds().forEach(arr::add);
+                        n.put("state", c.state());
                     }),
             // Lambda writes this one; Sluice writes it only in tests and `sluice dev`, standing in for Lambda.
             Entry.message(null, CoordinatorMessage.InvokeFailed.class, Messages::destinationRecord,
@@ -319,7 +330,34 @@ public final class Messages {
         if (down != null && !down.isBoolean()) {
             throw new MalformedMessageException("clear: downstream must be true or false");
         }
-        return new CoordinatorMessage.Clear(text(n, "runId"), list, down != null && down.asBoolean());
+        JsonNode latest = n.get("latestVersion");
+        if (latest != null && !latest.isBoolean()) {
+            throw new MalformedMessageException("clear: latestVersion must be true or false");
+        }
+        return new CoordinatorMessage.Clear(text(n, "runId"), list, down != null && down.asBoolean(),
+                latest != null && latest.asBoolean());
+    }
+
+    private static CoordinatorMessage.Mark mark(JsonNode n) {
+        JsonNode ids = n.get("taskIds");
+        if (ids == null || !ids.isArray()) {
+            throw new MalformedMessageException("mark needs a taskIds array (empty: mark the run)");
+        }
+        java.util.List<String> list = new java.util.ArrayList<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual() || id.asText().isBlank()) {
+                throw new MalformedMessageException("mark: taskIds must be task or group ids (strings)");
+            }
+            list.add(id.asText());
+        }
+        String state = text(n, "state");
+        java.util.Set<String> allowed = list.isEmpty() ? java.util.Set.of("success", "failed")
+                : java.util.Set.of("success", "failed", "skipped");
+        if (!allowed.contains(state)) {
+            throw new MalformedMessageException("mark: state must be one of " + new java.util.TreeSet<>(allowed)
+                    + ", got '" + state + "'");
+        }
+        return new CoordinatorMessage.Mark(text(n, "runId"), list, state);
     }
 
     private static CoordinatorMessage.Trigger trigger(JsonNode n) {

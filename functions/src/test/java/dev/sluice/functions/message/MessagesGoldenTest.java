@@ -68,6 +68,14 @@ class MessagesGoldenTest {
                 golden(new CoordinatorMessage.Clear("manual__x", List.of("load", "g"), true),
                         "{\"type\":\"clear\",\"runId\":\"manual__x\",\"taskIds\":[\"load\",\"g\"],"
                                 + "\"downstream\":true}"),
+                golden(new CoordinatorMessage.Clear("manual__x", List.of("load"), false, true),
+                        "{\"type\":\"clear\",\"runId\":\"manual__x\",\"taskIds\":[\"load\"],"
+                                + "\"downstream\":false,\"latestVersion\":true}"),
+                golden(new CoordinatorMessage.Mark("manual__x", List.of("load"), "success"),
+                        "{\"type\":\"mark\",\"runId\":\"manual__x\",\"taskIds\":[\"load\"],"
+                                + "\"state\":\"success\"}"),
+                golden(new CoordinatorMessage.Mark("manual__x", List.of(), "failed"),
+                        "{\"type\":\"mark\",\"runId\":\"manual__x\",\"taskIds\":[],\"state\":\"failed\"}"),
                 golden(new CoordinatorMessage.InvokeFailed(REF, "RetriesExhausted", "out of memory"),
                         "{\"version\":\"1.0\",\"requestContext\":{\"condition\":\"RetriesExhausted\","
                                 + "\"approximateInvokeCount\":1},\"requestPayload\":{" + REF_JSON + "},"

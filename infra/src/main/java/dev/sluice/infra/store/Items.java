@@ -144,9 +144,10 @@ final class Items {
             .add(String.class, "tb", t -> t.tentative() == null ? null : t.tentative().before().name())
             .build();
 
-    static final TableSchema<DagRun> RUN = new Attrs<>(DagRun.class, 17, s -> new DagRun(
+    static final TableSchema<DagRun> RUN = new Attrs<>(DagRun.class, 18, s -> new DagRun(
             s.s(0), s.s(1), RunType.valueOf(s.s(2)), s.t(3), s.t(4), s.t(5), RunState.valueOf(s.s(6)), s.s(7),
-            s.s(8), s.t(9), s.t(10), s.t(11), s.i(12, 0), s.i(13, 0), s.i(14, 0), s.i(15, 0), s.l(16)))
+            s.s(8), s.t(9), s.t(10), s.t(11), s.i(12, 0), s.i(13, 0), s.i(14, 0), s.i(15, 0), s.l(16),
+            DagRun.VersionChange.decode(s.s(17))))
             .add(String.class, "d", DagRun::dagId)
             .add(String.class, "r", DagRun::runId)
             .add(String.class, "ty", r -> r.type().name())
@@ -164,6 +165,7 @@ final class Items {
             .add(Integer.class, "wt", DagRun::waiting)
             .add(Integer.class, "fl", DagRun::failedLeaves)
             .add(Long.class, TableLayout.VERSION, DagRun::version)
+            .add(String.class, "ev", r -> DagRun.VersionChange.encode(r.earlierVersions()))
             .build();
 
     static final TableSchema<Timer> TIMER = new Attrs<>(Timer.class, 6, s -> new Timer(
