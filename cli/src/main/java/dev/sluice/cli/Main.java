@@ -33,6 +33,8 @@ import picocli.CommandLine.ScopeType;
             SchedulerCommand.class,
             BreakersCommand.class,
             PoolsCommand.class,
+            VariablesCommand.class,
+            ConnectionsCommand.class,
             DbCommand.class,
             dev.sluice.cli.dev.DevCommand.class,
             dev.sluice.cli.dev.TriggerCommand.class,

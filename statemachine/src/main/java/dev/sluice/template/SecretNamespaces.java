@@ -113,9 +113,9 @@ final class SecretNamespaces {
 
         @Override
         String missing(String name) {
-            return "variable '" + name + "' is not set (set it with: sluice variables set " + name
-                    + " VALUE, or the environment variable SLUICE_VAR_" + name.toUpperCase(java.util.Locale.ROOT)
-                    + "; or give a default: var." + (json ? "json" : "value") + ".get('" + name + "', ...))";
+            String m = dev.sluice.secrets.SecretLookups.missingVariable(name);
+            return m.substring(0, m.length() - 1) + "; or give a default: var." + (json ? "json" : "value")
+                    + ".get('" + name + "', ...))";
         }
     }
 
@@ -133,9 +133,7 @@ final class SecretNamespaces {
 
         @Override
         String missing(String name) {
-            return "connection '" + name + "' does not exist (add it with: sluice connections add " + name
-                    + " --conn-uri URI, or the environment variable SLUICE_CONN_"
-                    + name.toUpperCase(java.util.Locale.ROOT) + ")";
+            return dev.sluice.secrets.SecretLookups.missingConnection(name);
         }
     }
 
