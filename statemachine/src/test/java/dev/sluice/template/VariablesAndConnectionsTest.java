@@ -101,4 +101,13 @@ class VariablesAndConnectionsTest {
         renderer.renderText("{{ var.value.env }}", ctx(t));
         assertThat(m.mask("prod")).as("env is not a sensitive name").isEqualTo("prod");
     }
+
+    @Test
+    void aSecretInArithmeticIsRefusedAndTheMaskerHidesItInTheMessage() {
+        Masker m = new Masker();
+        TrackedSecrets t = new TrackedSecrets(SOURCE, SensitiveNames.of(null), m);
+        assertThatThrownBy(() -> renderer.renderCommand("echo $(( {{ var.value.stripe_api_key }} + 1 ))", ctx(t)))
+                .isInstanceOf(TemplateException.class)
+                .satisfies(e -> assertThat(m.mask(e.getMessage())).doesNotContain("tok-3141").contains("***"));
+    }
 }

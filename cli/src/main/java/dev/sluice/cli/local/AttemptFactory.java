@@ -69,7 +69,12 @@ final class AttemptFactory {
         TemplateContext ctx = t.templateContext();
         ShellCommand command = null;
         if (spec.kind() instanceof TaskKind.Command c) {
-            command = renderer.renderCommand(c.command(), ctx);
+            try {
+                command = renderer.renderCommand(c.command(), ctx);
+            } catch (dev.sluice.template.TemplateException e) {
+                // a value the command could not take (a secret in arithmetic) may be quoted in the message
+                throw new dev.sluice.template.TemplateException(t.masker().mask(e.getMessage()));
+            }
         }
         Map<String, String> env = new LinkedHashMap<>(command == null ? Map.of() : command.values());
         env.put("SLUICE_DAG_ID", dag.dagId());
