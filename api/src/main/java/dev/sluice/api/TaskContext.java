@@ -45,4 +45,32 @@ public interface TaskContext {
 
     /** A line logger whose lines carry the dag, run, task and try ids. */
     void log(String message);
+
+    /**
+     * A variable's value, as templates see {@code var.value.NAME}; a sensitive one (its name contains password,
+     * secret, api_key, ...) is masked in the try's logs and output from then on.
+     *
+     * @throws IllegalArgumentException naming the variable when it is not set
+     */
+    default String variable(String name) {
+        throw new UnsupportedOperationException("variables are not available in this context");
+    }
+
+    /** A variable's value, or {@code fallback} when it is not set ({@code var.value.get('x', 'fallback')}). */
+    default String variable(String name, String fallback) {
+        try {
+            return variable(name);
+        } catch (IllegalArgumentException e) {
+            return fallback;
+        }
+    }
+
+    /**
+     * A connection, as templates see {@code conn.ID}; its password is masked in the try's logs and output.
+     *
+     * @throws IllegalArgumentException naming the connection when it does not exist
+     */
+    default Connection connection(String connId) {
+        throw new UnsupportedOperationException("connections are not available in this context");
+    }
 }

@@ -34,6 +34,8 @@ import picocli.CommandLine.ScopeType;
             BreakersCommand.class,
             AlertsCommand.class,
             PoolsCommand.class,
+            VariablesCommand.class,
+            ConnectionsCommand.class,
             DbCommand.class,
             dev.sluice.cli.dev.DevCommand.class,
             dev.sluice.cli.dev.TriggerCommand.class,

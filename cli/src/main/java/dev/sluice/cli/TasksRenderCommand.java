@@ -74,7 +74,7 @@ final class TasksRenderCommand extends CliCommand {
             ObjectNode c = o.putObject("command");
             c.put("script", a.command());
             ObjectNode values = c.putObject("values");
-            values(a.env()).forEach(values::put);
+            values(a.env()).forEach((k, v) -> values.put(k, a.masker().mask(v)));
         } else if (kind instanceof TaskKind.Handler h) {
             o.put("handler", h.className());
         } else if (kind instanceof TaskKind.Function f) {
@@ -100,7 +100,7 @@ final class TasksRenderCommand extends CliCommand {
         if (kind instanceof TaskKind.Command) {
             out.println("script (run with /bin/sh -c):");
             a.command().lines().forEach(l -> out.println("  " + l));
-            var lines = ShellCommand.valueLines(a.env());
+            var lines = ShellCommand.valueLines(a.env(), a.masker()::mask);
             if (!lines.isEmpty()) {
                 out.println("values (environment variables the script references; shown as JSON strings):");
                 lines.forEach(l -> out.println("  " + l));

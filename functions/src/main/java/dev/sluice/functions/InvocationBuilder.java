@@ -10,7 +10,10 @@ import dev.sluice.functions.message.TaskRef;
 import dev.sluice.infra.PayloadStore;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskKind;
+import dev.sluice.secrets.Secrets;
+import dev.sluice.secrets.SensitiveNames;
 import dev.sluice.template.ShellCommand;
+import dev.sluice.template.TemplateException;
 import dev.sluice.template.TemplateRenderer;
 import dev.sluice.template.TryContext;
 import java.time.Instant;
@@ -51,11 +54,19 @@ public final class InvocationBuilder {
     /** @param instances the instances as they are after the decision (changed ones first, then the stored view) */
     public TaskInvocation build(Dag dag, String version, DagRun run, Dispatch x,
                                 Function<TaskKey, TaskInstance> instances, Instant now) {
-        TryContext t = TryContext.of(dag, run, x, TryContext.Source.of(instances, loadOutput));
+        // The coordinator reads no secret: a command that reads var or conn stops rendering here.
+        TryContext t = TryContext.of(dag, run, x, TryContext.Source.of(instances, loadOutput), Secrets.DEFERRED,
+                SensitiveNames.of(null));
         TaskKind kind = t.spec().kind();
         Map<String, String> commandValues = Map.of();
         if (kind instanceof TaskKind.Command c) {
-            ShellCommand command = renderer.renderCommand(c.command(), t.templateContext());
+            ShellCommand command;
+            try {
+                command = renderer.renderCommand(c.command(), t.templateContext());
+            } catch (Secrets.Deferred e) {
+                throw new TemplateException("cannot render the command of " + t.spec().taskId() + ": variables and"
+                        + " connections (var, conn) are not available on AWS yet; they work locally");
+            }
             kind = new TaskKind.Command(command.script());
             commandValues = command.values();
         } else if (kind instanceof TaskKind.Empty) {

@@ -54,10 +54,15 @@ public record ShellCommand(String script, Map<String, String> values) {
 
     /** {@code SLUICE_V_1="value"} for each value variable in {@code env}, in order, the value as a JSON string. */
     public static List<String> valueLines(Map<String, String> env) {
+        return valueLines(env, v -> v);
+    }
+
+    /** As {@link #valueLines(Map)}, each value passed through {@code mask} (a secrets masker) before it is quoted. */
+    public static List<String> valueLines(Map<String, String> env, java.util.function.UnaryOperator<String> mask) {
         return env.entrySet().stream()
                 .filter(e -> e.getKey().startsWith(PREFIX))
                 .sorted(Map.Entry.comparingByKey(ShellCommand::byNumber))
-                .map(e -> e.getKey() + "=" + json(e.getValue()))
+                .map(e -> e.getKey() + "=" + json(mask.apply(e.getValue())))
                 .toList();
     }
 

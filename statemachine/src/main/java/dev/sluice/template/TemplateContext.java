@@ -37,6 +37,9 @@ import java.util.Objects;
  *       not mapped), {@code item} (only defined for mapped instances), {@code params}, {@code conf} (the trigger's
  *       payload, empty if none), {@code outputs}: task id to its parsed JSON output. Group members are reachable
  *       as {@code outputs['group.task']} and as {@code outputs.group.task}.</li>
+ *   <li>{@code var} ({@code var.value.NAME}, {@code var.json.NAME}, {@code .get(NAME, default)}) and {@code conn}
+ *       ({@code conn.ID.host}, ...): Airflow's variables and connections, looked up in {@link #secrets()} when used
+ *       (see {@code SecretNamespaces}).</li>
  * </ul>
  */
 public record TemplateContext(
@@ -52,7 +55,8 @@ public record TemplateContext(
         ZoneId zone,
         Map<String, Object> params,
         Map<String, Object> outputs,
-        Map<String, Object> conf) {
+        Map<String, Object> conf,
+        dev.sluice.secrets.Secrets secrets) {
 
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx");
     private static final DateTimeFormatter TS_NODASH = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss");
@@ -80,6 +84,7 @@ public record TemplateContext(
         params = freeze(params);
         outputs = freeze(outputs);
         conf = freeze(conf);
+        secrets = secrets == null ? dev.sluice.secrets.Secrets.NONE : secrets;
     }
 
     private static Map<String, Object> freeze(Map<String, Object> m) {
@@ -133,6 +138,8 @@ public record TemplateContext(
         v.put("params", params);
         v.put("conf", conf);
         v.put("outputs", nestGroups(outputs));
+        v.put("var", SecretNamespaces.var(secrets));
+        v.put("conn", SecretNamespaces.conn(secrets));
         return v;
     }
 
@@ -185,6 +192,7 @@ public record TemplateContext(
         private Map<String, Object> params = Map.of();
         private Map<String, Object> outputs = Map.of();
         private Map<String, Object> conf = Map.of();
+        private dev.sluice.secrets.Secrets secrets = dev.sluice.secrets.Secrets.NONE;
 
         public Builder dagId(String v) { this.dagId = v; return this; }
         public Builder runId(String v) { this.runId = v; return this; }
@@ -207,9 +215,12 @@ public record TemplateContext(
         /** The trigger's payload (manual conf, SQS message body, S3 event fields). */
         public Builder conf(Map<String, Object> v) { this.conf = v; return this; }
 
+        /** Where {@code var} and {@code conn} are looked up (default: nothing is set). */
+        public Builder secrets(dev.sluice.secrets.Secrets v) { this.secrets = v; return this; }
+
         public TemplateContext build() {
             return new TemplateContext(dagId, runId, taskId, tryNumber, mapIndex, item, logicalDate,
-                    dataIntervalStart, dataIntervalEnd, zone, params, outputs, conf);
+                    dataIntervalStart, dataIntervalEnd, zone, params, outputs, conf, secrets);
         }
     }
 }

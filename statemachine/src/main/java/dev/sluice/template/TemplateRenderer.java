@@ -157,6 +157,8 @@ public final class TemplateRenderer {
         RenderResult result;
         try {
             result = engine.renderForResult(template, bindings);
+        } catch (dev.sluice.secrets.Secrets.Deferred e) {
+            throw e;
         } catch (TemplateException e) {
             throw new TemplateException("cannot render template '" + ShellAssembler.abbreviate(template) + "': "
                     + e.getMessage(), e);
@@ -168,6 +170,13 @@ public final class TemplateRenderer {
                 .filter(e -> e.getSeverity() != TemplateError.ErrorType.WARNING)
                 .collect(Collectors.toList());
         if (!errors.isEmpty()) {
+            for (TemplateError e : errors) {
+                for (Throwable t = e.getException(); t != null; t = t.getCause()) {
+                    if (t instanceof dev.sluice.secrets.Secrets.Deferred d) {
+                        throw d;
+                    }
+                }
+            }
             String why = errors.stream().map(TemplateRenderer::describe).distinct().collect(Collectors.joining("; "));
             TemplateException ex = new TemplateException("cannot render template '"
                     + ShellAssembler.abbreviate(template) + "': " + why);

@@ -9,6 +9,10 @@ import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.model.Dag;
 import dev.sluice.model.TaskSpec;
+import dev.sluice.secrets.Masker;
+import dev.sluice.secrets.Secrets;
+import dev.sluice.secrets.SensitiveNames;
+import dev.sluice.secrets.TrackedSecrets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,10 +80,11 @@ public final class TryContext {
     private final Object item;
     private final Map<String, Object> outputs;
     private final TemplateContext.Builder template;
+    private final TrackedSecrets secrets;
     private Map<String, Object> resolved;
     private TemplateContext context;
 
-    private TryContext(Dag dag, DagRun run, Dispatch x, Source source) {
+    private TryContext(Dag dag, DagRun run, Dispatch x, Source source, Secrets secrets, SensitiveNames names) {
         this.spec = dag.task(x.task().taskId());
         this.source = source;
         this.conf = RunData.conf(run);
@@ -94,6 +99,8 @@ public final class TryContext {
                 .tryNumber(x.tryNumber()).mapIndex(x.task().mapIndex())
                 .logicalDate(run.logicalDate()).dataInterval(run.dataIntervalStart(), run.dataIntervalEnd())
                 .zone(dag.timezone()).params(params).conf(conf);
+        this.secrets = new TrackedSecrets(secrets, names, new Masker());
+        template.secrets(this.secrets);
         if (x.task().mapIndex() >= 0) {
             template.item(item);
         }
@@ -101,8 +108,28 @@ public final class TryContext {
 
     /** The context of try {@code x} of a task of {@code dag} in {@code run}, with the runtime's I/O. */
     public static TryContext of(Dag dag, DagRun run, Dispatch x, Source source) {
+        return of(dag, run, x, source, Secrets.NONE, SensitiveNames.of(null));
+    }
+
+    /**
+     * As {@link #of(Dag, DagRun, Dispatch, Source)}, with the variables and connections templates and handlers read
+     * ({@link Secrets#DEFERRED} where they must not be read), and the names that mark a variable as sensitive.
+     */
+    public static TryContext of(Dag dag, DagRun run, Dispatch x, Source source, Secrets secrets,
+                                SensitiveNames names) {
         return new TryContext(Objects.requireNonNull(dag, "dag"), Objects.requireNonNull(run, "run"),
-                Objects.requireNonNull(x, "dispatch"), Objects.requireNonNull(source, "source"));
+                Objects.requireNonNull(x, "dispatch"), Objects.requireNonNull(source, "source"),
+                Objects.requireNonNull(secrets, "secrets"), Objects.requireNonNull(names, "names"));
+    }
+
+    /** The try's secrets: every value read through them that must not be shown is in {@link #masker()}. */
+    public Secrets secrets() {
+        return secrets;
+    }
+
+    /** What this try has read that must be masked in its logs, output and errors. */
+    public Masker masker() {
+        return secrets.masker();
     }
 
     public TaskSpec spec() {

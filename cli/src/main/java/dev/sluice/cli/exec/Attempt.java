@@ -2,6 +2,7 @@ package dev.sluice.cli.exec;
 
 import dev.sluice.api.TaskContext;
 import dev.sluice.model.TaskSpec;
+import dev.sluice.secrets.Masker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.Objects;
  * @param timeout  the execution timeout, or null for none
  * @param logFile  where the try's output goes (appended; parent folders are created)
  * @param context  what a {@code handler} task sees; may be null for other kinds
+ * @param masker   the secrets this try read (rendering its command, or a handler asking its context), masked in
+ *                 its log, output and error
  */
 public record Attempt(
         String dagId,
@@ -32,9 +35,18 @@ public record Attempt(
         Map<String, String> env,
         Duration timeout,
         Path logFile,
-        TaskContext context) {
+        TaskContext context,
+        Masker masker) {
+
+    /** An attempt that read no secrets. */
+    public Attempt(String dagId, String runId, String taskId, int mapIndex, int tryNumber, int maxTries, TaskSpec spec,
+                   String command, Map<String, String> env, Duration timeout, Path logFile, TaskContext context) {
+        this(dagId, runId, taskId, mapIndex, tryNumber, maxTries, spec, command, env, timeout, logFile, context,
+                new Masker());
+    }
 
     public Attempt {
+        masker = masker == null ? new Masker() : masker;
         Objects.requireNonNull(dagId, "dagId");
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(taskId, "taskId");

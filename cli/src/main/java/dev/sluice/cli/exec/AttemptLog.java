@@ -1,5 +1,7 @@
 package dev.sluice.cli.exec;
 
+import dev.sluice.secrets.Masker;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,22 +21,32 @@ import java.time.Instant;
  * share it. Each line is written straight through, so {@code tail -f} sees it at once.
  */
 final class AttemptLog implements Closeable {
+    /** A line longer than this is masked and written in parts (a secret across a part boundary is not masked). */
+    static final int MAX_MASKED_LINE = 1 << 20;
     private final OutputStream out;
     private final Clock clock;
+    private final Masker masker;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
-    private AttemptLog(OutputStream out, Clock clock) {
+    private AttemptLog(OutputStream out, Clock clock, Masker masker) {
         this.out = out;
         this.clock = clock;
+        this.masker = masker;
     }
 
     static AttemptLog open(Path file, Clock clock) {
+        return open(file, clock, new Masker());
+    }
+
+    /** The log file, with every secret {@code masker} holds (when each line is written) replaced by ***. */
+    static AttemptLog open(Path file, Clock clock, Masker masker) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
             return new AttemptLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                    StandardOpenOption.WRITE), clock);
+                    StandardOpenOption.WRITE), clock, masker);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open log file " + file + ": " + e.getMessage(), e);
         }
@@ -53,7 +65,7 @@ final class AttemptLog implements Closeable {
     /** A line written by the task itself. */
     synchronized void line(String text) {
         try {
-            out.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write((masker.mask(text) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             // A full disk must not turn a finished task into a failed one; the outcome still reaches the store.
         }
@@ -65,7 +77,16 @@ final class AttemptLog implements Closeable {
      */
     synchronized void piece(byte[] bytes, int off, int len, boolean endOfLine) {
         try {
-            out.write(bytes, off, len);
+            if (masker.isEmpty() && pending.size() == 0) {
+                out.write(bytes, off, len);
+            } else {
+                pending.write(bytes, off, len);
+                if (!endOfLine && pending.size() < MAX_MASKED_LINE) {
+                    return;
+                }
+                out.write(masker.mask(pending.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+                pending.reset();
+            }
             if (endOfLine) {
                 out.write('\n');
             }
@@ -85,6 +106,10 @@ final class AttemptLog implements Closeable {
     @Override
     public synchronized void close() {
         try {
+            if (pending.size() > 0) {
+                out.write(masker.mask(pending.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+                pending.reset();
+            }
             out.close();
         } catch (IOException e) {
             // nothing left to do

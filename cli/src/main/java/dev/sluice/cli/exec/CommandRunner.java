@@ -60,7 +60,7 @@ final class CommandRunner {
             return new Outcome.Failed("the task has no rendered command", false);
         }
         log.header(a, "command: " + a.command());
-        for (String value : ShellCommand.valueLines(a.env())) {
+        for (String value : ShellCommand.valueLines(a.env(), a.masker()::mask)) {
             log.note("  with " + value);
         }
         List<String> argv = new ArrayList<>();

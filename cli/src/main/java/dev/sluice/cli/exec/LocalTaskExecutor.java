@@ -1,5 +1,7 @@
 package dev.sluice.cli.exec;
 
+import dev.sluice.engine.Json;
+import dev.sluice.secrets.Masker;
 import dev.sluice.model.TaskKind;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
@@ -50,13 +52,43 @@ public final class LocalTaskExecutor implements TaskExecutor {
 
     @Override
     public Outcome execute(Attempt attempt) {
+        return masked(run(attempt), attempt.masker());
+    }
+
+    /** The outcome with the try's secrets masked in its output and error, as they reach the store. */
+    static Outcome masked(Outcome o, Masker m) {
+        if (m.isEmpty()) {
+            return o;
+        }
+        if (o instanceof Outcome.Succeeded s && s.outputJson() != null) {
+            String masked = m.mask(s.outputJson());
+            if (masked.equals(s.outputJson())) {
+                return o;
+            }
+            try {
+                Json.MAPPER.readTree(masked);
+                return new Outcome.Succeeded(masked);
+            } catch (java.io.IOException e) {
+                return new Outcome.Succeeded(Json.write(masked));
+            }
+        }
+        if (o instanceof Outcome.Failed f) {
+            return new Outcome.Failed(m.mask(f.error()), f.retryable());
+        }
+        if (o instanceof Outcome.Skipped s && s.reason() != null) {
+            return new Outcome.Skipped(m.mask(s.reason()));
+        }
+        return o;
+    }
+
+    private Outcome run(Attempt attempt) {
         TaskKind kind = attempt.spec().kind();
         if (kind instanceof TaskKind.Empty) {
             return new Outcome.Succeeded(null);
         }
         AttemptLog log;
         try {
-            log = AttemptLog.open(attempt.logFile(), clock);
+            log = AttemptLog.open(attempt.logFile(), clock, attempt.masker());
         } catch (UncheckedIOException e) {
             return new Outcome.Failed(e.getMessage(), true);
         }

@@ -31,6 +31,9 @@ final class LogFileContext implements TaskContext {
     @Override public Map<String, Object> params() { return delegate.params(); }
     @Override public Map<String, Object> upstreamOutputs() { return delegate.upstreamOutputs(); }
 
+    @Override public String variable(String name) { return delegate.variable(name); }
+    @Override public dev.sluice.api.Connection connection(String connId) { return delegate.connection(connId); }
+
     @Override
     public void log(String message) {
         log.note("[" + delegate.taskId() + "] " + message);

@@ -2,6 +2,9 @@ package dev.sluice.cli.local;
 
 import dev.sluice.api.TaskContext;
 import dev.sluice.cli.exec.Attempt;
+import dev.sluice.cli.secrets.LocalSecrets;
+import dev.sluice.secrets.Secrets;
+import dev.sluice.secrets.SensitiveNames;
 import dev.sluice.engine.DagRun;
 import dev.sluice.engine.Dispatch;
 import dev.sluice.model.Dag;
@@ -26,8 +29,19 @@ final class AttemptFactory {
     private final StateStore store;
     private final Path logsDir;
     private final TemplateRenderer renderer;
+    private final Secrets secrets;
+    private final SensitiveNames sensitive;
 
+    /** Variables and connections come from the environment, then the store of the home that holds {@code logsDir}. */
     AttemptFactory(Dag dag, StateStore store, Path logsDir, TemplateRenderer renderer) {
+        this(dag, store, logsDir, renderer, LocalSecrets.of(logsDir.toAbsolutePath().getParent()),
+                LocalSecrets.names());
+    }
+
+    AttemptFactory(Dag dag, StateStore store, Path logsDir, TemplateRenderer renderer, Secrets secrets,
+                   SensitiveNames sensitive) {
+        this.secrets = secrets;
+        this.sensitive = sensitive;
         this.dag = dag;
         this.store = store;
         this.logsDir = logsDir;
@@ -49,13 +63,18 @@ final class AttemptFactory {
 
     /** @param source the run's instances (and output loading), as the try sees them */
     Attempt build(DagRun run, Dispatch x, TryContext.Source source) {
-        TryContext t = TryContext.of(dag, run, x, source);
+        TryContext t = TryContext.of(dag, run, x, source, secrets, sensitive);
         TaskSpec spec = t.spec();
         Object item = t.item();
         TemplateContext ctx = t.templateContext();
         ShellCommand command = null;
         if (spec.kind() instanceof TaskKind.Command c) {
-            command = renderer.renderCommand(c.command(), ctx);
+            try {
+                command = renderer.renderCommand(c.command(), ctx);
+            } catch (dev.sluice.template.TemplateException e) {
+                // a value the command could not take (a secret in arithmetic) may be quoted in the message
+                throw new dev.sluice.template.TemplateException(t.masker().mask(e.getMessage()));
+            }
         }
         Map<String, String> env = new LinkedHashMap<>(command == null ? Map.of() : command.values());
         env.put("SLUICE_DAG_ID", dag.dagId());
@@ -69,9 +88,9 @@ final class AttemptFactory {
         env.put("SLUICE_DS", ctx.ds());
         Path log = logFile(logsDir, dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber());
         TaskContext handlerContext = new LocalTaskContext(dag.dagId(), run, x, ctx.ds(), item, t.params(),
-                t.resolvedOutputs());
+                t.resolvedOutputs(), t.secrets());
         return new Attempt(dag.dagId(), run.runId(), spec.taskId(), x.task().mapIndex(), x.tryNumber(),
                 x.maxTries(), spec, command == null ? null : command.script(), env, spec.executionTimeout(), log,
-                handlerContext);
+                handlerContext, t.masker());
     }
 }

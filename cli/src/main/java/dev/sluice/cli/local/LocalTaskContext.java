@@ -17,9 +17,11 @@ final class LocalTaskContext implements TaskContext {
     private final Object item;
     private final Map<String, Object> params;
     private final Map<String, Object> outputs;
+    private final dev.sluice.secrets.Secrets secrets;
 
     LocalTaskContext(String dagId, DagRun run, Dispatch dispatch, String ds, Object item, Map<String, Object> params,
-                     Map<String, Object> outputs) {
+                     Map<String, Object> outputs, dev.sluice.secrets.Secrets secrets) {
+        this.secrets = secrets;
         this.dagId = dagId;
         this.run = run;
         this.dispatch = dispatch;
@@ -42,6 +44,16 @@ final class LocalTaskContext implements TaskContext {
     @Override public String ds() { return ds; }
     @Override public Map<String, Object> params() { return params; }
     @Override public Map<String, Object> upstreamOutputs() { return outputs; }
+
+    @Override
+    public String variable(String name) {
+        return dev.sluice.secrets.SecretLookups.variable(secrets, name);
+    }
+
+    @Override
+    public dev.sluice.api.Connection connection(String connId) {
+        return dev.sluice.secrets.SecretLookups.connection(secrets, connId);
+    }
 
     @Override
     public void log(String message) {

@@ -120,4 +120,23 @@ class RenderParityTest {
         assertThat(Json.toJava(inv.upstreamOutputsJson()))
                 .isEqualTo(Map.of("extract", Map.of("rows", 3), "big", Map.of("$ref", BIG_URI)));
     }
+
+    @Test
+    void theCoordinatorNeverReadsASecretAndSaysSo() {
+        Dag secretDag = DagLoader.loadString("""
+                dag_id: parity
+                tasks:
+                  - {task_id: extract, command: echo 1}
+                  - {task_id: big, command: echo 2}
+                  - {task_id: load, upstream: [extract, big], command: 'echo {{ conn.api.password }}'}
+                """, "parity.yaml").dag();
+        InMemoryStateStore cloud = new InMemoryStateStore();
+        Dispatch cloudTry = runUpTo(cloud, BIG);
+        DagRun cloudRun = cloud.run("manual__p").orElseThrow();
+        InvocationBuilder builder = new InvocationBuilder(new TemplateRenderer(), null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> builder.build(secretDag, "v1", cloudRun, cloudTry,
+                        cloud.view(dag, "manual__p")::instance, NOW))
+                .isInstanceOf(dev.sluice.template.TemplateException.class)
+                .hasMessageContaining("variables and connections (var, conn) are not available on AWS yet");
+    }
 }
