@@ -44,8 +44,8 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstMethod;
 public final class TemplateCheck {
 
     /**
-     * Names a try provides beyond {@link TemplateContext#variables()}: {@code var} and {@code conn} (variables and
-     * connections, resolved by the runtime when the try starts). Any attribute of them is accepted here.
+     * Names whose attributes are resolved by the runtime when the try starts: {@code var} and {@code conn}
+     * (variables and connections; also in {@link TemplateContext#NAMES}). Any attribute of them is accepted here.
      */
     public static final Set<String> RUNTIME_NAMES = Set.of("var", "conn");
 

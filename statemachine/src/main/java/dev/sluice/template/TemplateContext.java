@@ -66,7 +66,7 @@ public record TemplateContext(
     /** Every name {@link #variables()} can hold ({@code item} only for a mapped instance). */
     public static final java.util.List<String> NAMES = java.util.List.of("ds", "ds_nodash", "ts", "ts_nodash",
             "logical_date", "data_interval_start", "data_interval_end", "run_id", "dag_id", "task_id", "try_number",
-            "map_index", "item", "params", "conf", "outputs");
+            "map_index", "item", "params", "conf", "outputs", "var", "conn");
 
     public TemplateContext {
         Objects.requireNonNull(dagId, "dagId");

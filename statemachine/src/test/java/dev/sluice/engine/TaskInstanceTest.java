@@ -73,7 +73,7 @@ class TaskInstanceTest {
 
     @Test
     void withStateChecksTheTransitionTable() {
-        assertThatThrownBy(() -> TaskInstance.builder("r1", "a").build().withState(TaskState.SUCCESS))
+        assertThatThrownBy(() -> TaskInstance.builder("r1", "a").build().withState(TaskState.RUNNING))
                 .isInstanceOf(RuntimeException.class).hasMessageContaining("none");
     }
 
