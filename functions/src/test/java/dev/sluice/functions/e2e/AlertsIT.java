@@ -262,6 +262,23 @@ class AlertsIT {
         }
     }
 
+    @Test
+    void devCreateMakesTheStackTopicAndOnePerSeverityOnceAndNamesThemForTheFunctions() {
+        var clients = AWS.clients();
+        String queue = clients.sqs().createQueue(b -> b.queueName(AwsEndpointExtension.uniqueName("devq")))
+                .queueUrl();
+        Map<String, String> env = dev.sluice.functions.devhost.DevResources.ensureAlertTopics(clients, queue);
+        assertThat(dev.sluice.functions.devhost.DevResources.ensureAlertTopics(clients, queue)).isEqualTo(env);
+        Env.Config config = Env.from(env::get);
+        assertThat(config.alertTopics()).containsOnlyKeys("critical", "warning", "info");
+        String name = queue.substring(queue.lastIndexOf('/') + 1);
+        assertThat(config.alertTopics().get("critical")).endsWith(":" + name + "-alerts-critical");
+        assertThat(config.alertTopicArn()).endsWith(":" + name + "-alerts");
+        List<String> topics = clients.sns().listTopics().topics().stream()
+                .map(software.amazon.awssdk.services.sns.model.Topic::topicArn).toList();
+        assertThat(topics).contains(config.alertTopicArn()).containsAll(config.alertTopics().values());
+    }
+
     /** The run's effects once none is pending or running (the command runner ran them all). */
     private static List<dev.sluice.engine.Effect> awaitEffectsEnded(String runId, Duration timeout)
             throws InterruptedException {
