@@ -11,7 +11,13 @@ import dev.sluice.engine.RunType;
 import dev.sluice.engine.TaskInstance;
 import dev.sluice.engine.TaskKey;
 import dev.sluice.engine.Timer;
+import dev.sluice.api.CallbackContext;
+import dev.sluice.engine.Effect;
+import dev.sluice.functions.alert.Alert;
 import dev.sluice.functions.alert.Alerts;
+import dev.sluice.functions.effect.TryLogs;
+import dev.sluice.functions.message.EffectInvocation;
+import dev.sluice.template.CallbackValues;
 import dev.sluice.functions.dags.DagRegistry;
 import dev.sluice.functions.dispatch.CoordinatorQueue;
 import dev.sluice.functions.dispatch.Dispatcher;
@@ -108,6 +114,7 @@ public final class Coordinator {
     private final Settings settings;
     private final OverdueScan overdue;
     private final Alerts alerts;
+    private final TryLogs tryLogs;
 
     public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
                        CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
@@ -120,7 +127,17 @@ public final class Coordinator {
     public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
                        CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
                        JsonLog log, Metrics metrics, Settings settings, OverdueScan overdue, Alerts alerts) {
+        this(store, dags, dispatcher, router, queue, payloads, clock, random, log, metrics, settings, overdue,
+                alerts, new TryLogs("us-east-1", null));
+    }
+
+    /** @param tryLogs the Logs Insights links of the callback context's {@code log} */
+    public Coordinator(StateStore store, DagRegistry dags, Dispatcher dispatcher, FunctionRouter router,
+                       CoordinatorQueue queue, PayloadStore payloads, Clock clock, RandomGenerator random,
+                       JsonLog log, Metrics metrics, Settings settings, OverdueScan overdue, Alerts alerts,
+                       TryLogs tryLogs) {
         this.alerts = alerts;
+        this.tryLogs = tryLogs;
         this.store = store;
         this.dags = dags;
         this.dispatcher = dispatcher;
@@ -308,6 +325,8 @@ public final class Coordinator {
         } else if (m instanceof CoordinatorMessage.Continue c) {
             Dag dag = dags.pinned(c.dagId(), c.dagVersion());
             decideAndAct(dag, c.dagVersion(), c.runId(), new Event.Tick());
+        } else if (m instanceof CoordinatorMessage.RunEffects r) {
+            runEffects(r);
         } else if (m instanceof CoordinatorMessage.Clear c) {
             DagRun r = store.run(c.runId()).orElseThrow(() -> new IllegalArgumentException(
                     "clear for unknown run '" + c.runId() + "'"));
@@ -557,28 +576,63 @@ public final class Coordinator {
                 .toList();
         for (Notification n : d.notifications()) {
             notify(dag, version, run, n);
-            if (n instanceof Notification.SlaMissed s && !claimMiss(d, s)) {
-                continue; // recorded by an earlier decision (the timer, then the late success): alerted then
+            if (n instanceof Notification.SlaMissed) {
+                continue; // its stack alert goes with the miss's effect, through the command runner (once)
             }
             alerts.on(dag, run, n, failures);
+        }
+        for (Effect e : d.effects()) {
+            runEffect(dag, version, run, e, d.notifications());
+        }
+    }
+
+    /** Sends the named effects that are still pending to the command runner (a redelivery finds them claimed). */
+    private void runEffects(CoordinatorMessage.RunEffects r) {
+        Dag dag = dags.pinned(r.dagId(), r.dagVersion());
+        DagRun run = store.run(r.runId()).orElse(null);
+        if (run == null) {
+            return;
+        }
+        for (Effect e : store.effects(r.runId())) {
+            if (e.state() == Effect.State.PENDING && r.keys().contains(e.key())) {
+                runEffect(dag, r.dagVersion(), run, e, List.of());
+            }
         }
     }
 
     /**
-     * Claims the SLA miss's effect, so that its SNS alert goes out once however often the miss is found. A bridge
-     * until effects run in the task runtime: on AWS, callbacks and {@code alerts:} routes do not run yet.
+     * Sends a recorded effect to the command runner (asynchronously, like a try): it claims the effect, so an
+     * effect found again by a later decision (an SLA miss found by its timer and then by the late success) runs
+     * once. Callbacks never run here. An SLA miss also carries the stack topic's {@code sla_missed} alert.
      */
-    private boolean claimMiss(Decision d, Notification.SlaMissed s) {
-        for (dev.sluice.engine.Effect e : d.effects()) {
-            if (e.kind() == dev.sluice.engine.Effect.Kind.SLA_MISS && e.task().equals(s.task())) {
-                if (!store.claimEffect(e)) {
-                    return false;
+    private void runEffect(Dag dag, String version, DagRun run, Effect e, List<Notification> notifications) {
+        Alert stackAlert = null;
+        if (e.kind() == Effect.Kind.SLA_MISS) {
+            for (Notification n : notifications) {
+                if (n instanceof Notification.SlaMissed s && s.task().equals(e.task())) {
+                    stackAlert = alerts.stackAlert(dag, run, s);
                 }
-                store.finishEffect(e, dev.sluice.engine.Effect.State.DONE, "sent as the stack's SNS alert");
-                return true;
             }
         }
-        return true;
+        if (!e.hasWork() && stackAlert == null) {
+            return; // recorded for runs show; nothing to run
+        }
+        JsonLog l = e.task() == null ? log.with("dagId", dag.dagId()).with("runId", e.runId())
+                : log.withTask(dag.dagId(), e.runId(), e.task().taskId(), e.task().mapIndex(), e.tryNumber());
+        l = l.with("effect", e.kind().wireName());
+        Optional<String> runner = router.functionFor(new TaskKind.Command("true"));
+        if (runner.isEmpty()) {
+            l.error("effect_not_dispatched", "error", router.missing(new TaskKind.Command("true")));
+            return;
+        }
+        try {
+            CallbackContext ctx = CallbackValues.context(dag, run, e, tryLogs.link(dag, e));
+            dispatcher.invoke(runner.get(), new EffectInvocation(version, e, ctx, stackAlert).toJson());
+            l.info("effect_dispatched", "function", runner.get());
+        } catch (RuntimeException ex) {
+            // It stays pending in the table (runs show lists it); the run goes on.
+            l.error("effect_dispatch_failed", "function", runner.get(), "error", describe(ex));
+        }
     }
 
     private void dispatch(Dag dag, String version, DagRun run, Dispatch x,

@@ -1,5 +1,6 @@
 package dev.sluice.functions;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -14,6 +15,8 @@ public final class Env {
     public static final String DAGS_PREFIX = "SLUICE_DAGS_PREFIX";
     public static final String PAYLOAD_THRESHOLD_BYTES = "SLUICE_PAYLOAD_THRESHOLD_BYTES";
     public static final String ALERT_TOPIC_ARN = "SLUICE_ALERT_TOPIC_ARN";
+    /** The command runner's SNS topic per alert severity: {@code critical=ARN,warning=ARN,info=ARN}. */
+    public static final String ALERT_TOPICS = "SLUICE_ALERT_TOPICS";
     public static final String COMMAND_RUNNER_FUNCTION = "SLUICE_COMMAND_RUNNER_FUNCTION";
     /** The function of each handler class, by naming convention: see {@link dev.sluice.functions.dispatch.FunctionRouter}. */
     public static final String HANDLER_FUNCTION_PATTERN = "SLUICE_HANDLER_FUNCTION_PATTERN";
@@ -56,16 +59,19 @@ public final class Env {
      * @param runRetention     how long run items live after their last write ({@link #RUN_RETENTION_DAYS}), or null
      *                         for ever
      * @param deadLetterQueueUrl the coordinator DLQ that the tick redrives ({@link #DLQ_URL}), or null for none
+     * @param alertTopics      the command runner's topic per alert severity ({@link #ALERT_TOPICS}); empty for none
      */
     public record Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                          String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
                          String stage, String taskClass, String stackName, java.time.Duration timeMargin,
-                         java.time.Duration runRetention, String deadLetterQueueUrl) {
+                         java.time.Duration runRetention, String deadLetterQueueUrl, Map<String, String> alertTopics) {
         public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
                       String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
-                      String stage, String taskClass, String stackName, java.time.Duration timeMargin) {
+                      String stage, String taskClass, String stackName, java.time.Duration timeMargin,
+                      java.time.Duration runRetention, String deadLetterQueueUrl) {
             this(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn, commandRunnerFunction,
-                    handlerFunctionPattern, stage, taskClass, stackName, timeMargin, null, null);
+                    handlerFunctionPattern, stage, taskClass, stackName, timeMargin, runRetention, deadLetterQueueUrl,
+                    Map.of());
         }
 
         public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
@@ -75,8 +81,16 @@ public final class Env {
                     handlerFunctionPattern, stage, taskClass, stackName, null);
         }
 
+        public Config(String table, String bucket, String queueUrl, String dagsPrefix, int payloadThresholdBytes,
+                      String alertTopicArn, String commandRunnerFunction, String handlerFunctionPattern,
+                      String stage, String taskClass, String stackName, java.time.Duration timeMargin) {
+            this(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn, commandRunnerFunction,
+                    handlerFunctionPattern, stage, taskClass, stackName, timeMargin, null, null, Map.of());
+        }
+
         public Config {
             timeMargin = timeMargin == null ? DEFAULT_TIME_MARGIN : timeMargin;
+            alertTopics = alertTopics == null ? Map.of() : Map.copyOf(alertTopics);
             if (timeMargin.isNegative()) {
                 throw new IllegalArgumentException(TIME_MARGIN_MS + " must not be negative, got " + timeMargin);
             }
@@ -93,25 +107,25 @@ public final class Env {
         public Config withDeadLetterQueueUrl(String url) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
                     commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
-                    runRetention, url);
+                    runRetention, url, alertTopics);
         }
 
         public Config withQueueUrl(String url) {
             return new Config(table, bucket, url, dagsPrefix, payloadThresholdBytes, alertTopicArn,
                     commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
-                    runRetention, deadLetterQueueUrl);
+                    runRetention, deadLetterQueueUrl, alertTopics);
         }
 
         public Config withTaskClass(String cls) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, alertTopicArn,
                     commandRunnerFunction, handlerFunctionPattern, stage, cls, stackName, timeMargin,
-                    runRetention, deadLetterQueueUrl);
+                    runRetention, deadLetterQueueUrl, alertTopics);
         }
 
         public Config withAlertTopicArn(String arn) {
             return new Config(table, bucket, queueUrl, dagsPrefix, payloadThresholdBytes, arn,
                     commandRunnerFunction, handlerFunctionPattern, stage, taskClass, stackName, timeMargin,
-                    runRetention, deadLetterQueueUrl);
+                    runRetention, deadLetterQueueUrl, alertTopics);
         }
 
         /** Checks that the settings a component needs are present; names the missing variable. */
@@ -154,7 +168,7 @@ public final class Env {
                 blankToNull(lookup.apply(HANDLER_FUNCTION_PATTERN)), blankToNull(lookup.apply(STAGE)),
                 blankToNull(lookup.apply(TASK_CLASS)), blankToNull(lookup.apply(STACK_NAME)),
                 timeMargin(lookup.apply(TIME_MARGIN_MS)), runRetention(lookup.apply(RUN_RETENTION_DAYS)),
-                blankToNull(lookup.apply(DLQ_URL)));
+                blankToNull(lookup.apply(DLQ_URL)), alertTopics(lookup.apply(ALERT_TOPICS)));
     }
 
     static java.time.Duration runRetention(String days) {
@@ -170,6 +184,23 @@ public final class Env {
         } catch (NumberFormatException e) {
             throw new IllegalStateException(RUN_RETENTION_DAYS + " is not a number of days: " + days);
         }
+    }
+
+    /** {@code critical=ARN,warning=ARN}: severity -> topic ARN, in order. */
+    static Map<String, String> alertTopics(String v) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (v == null || v.isBlank()) {
+            return out;
+        }
+        for (String part : v.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0 || eq == part.length() - 1) {
+                throw new IllegalStateException(ALERT_TOPICS + " must be severity=ARN pairs separated by commas, got '"
+                        + part.strip() + "'");
+            }
+            out.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
+        }
+        return out;
     }
 
     static java.time.Duration timeMargin(String ms) {

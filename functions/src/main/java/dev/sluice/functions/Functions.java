@@ -19,6 +19,7 @@ import dev.sluice.store.StateStore;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -135,7 +136,8 @@ public final class Functions {
     public Coordinator coordinator(Dispatcher dispatcher, Coordinator.Settings settings) {
         FunctionRouter router = new FunctionRouter(config.handlerFunctionPattern(), config.commandRunnerFunction());
         return new Coordinator(store, dags, dispatcher, router, queue, payloads, clock, new SecureRandom(), log,
-                metrics, settings, dynamo::overdue, alerts());
+                metrics, settings, dynamo::overdue, alerts(),
+                new dev.sluice.functions.effect.TryLogs(clients.region().id(), config.stackName()));
     }
 
     /** Alerts to SLUICE_ALERT_TOPIC_ARN; the SNS client is built on the first alert, not at cold start. */
@@ -143,6 +145,19 @@ public final class Functions {
         String topic = config.alertTopicArn();
         return Alerts.of(topic == null ? null : () -> new SnsAlertSink(clients::sns, topic), config.stage(),
                 config.stackName(), log);
+    }
+
+    /**
+     * The command runner's effect runtime: SNS per alert severity (SLUICE_ALERT_TOPICS), the stack topic for SLA
+     * misses (SLUICE_ALERT_TOPIC_ARN), webhooks at 10 s per attempt. The SNS client is built on the first alert.
+     */
+    public dev.sluice.functions.effect.EffectRuntime effectRuntime() {
+        Map<String, String> topics = config.alertTopics();
+        String stackTopic = config.alertTopicArn();
+        return new dev.sluice.functions.effect.EffectRuntime(store,
+                severity -> topics.containsKey(severity) ? new SnsAlertSink(clients::sns, topics.get(severity)) : null,
+                stackTopic == null ? null : new SnsAlertSink(clients::sns, stackTopic),
+                new dev.sluice.infra.alert.Webhook(Duration.ofSeconds(10), Duration.ofMillis(500)), clock, log);
     }
 
     public TaskRuntime taskRuntime() {

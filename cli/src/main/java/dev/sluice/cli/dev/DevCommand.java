@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -39,7 +40,7 @@ public final class DevCommand extends CliCommand {
     @Mixin
     DevOptions where = new DevOptions();
 
-    @Option(names = "--create", description = "Create the table, bucket, queue and its dead-letter queue if missing.")
+    @Option(names = "--create", description = "Create the table, bucket, queue, its dead-letter queue and the alert topics (one per severity) if missing.")
     boolean create;
 
     @Option(names = {"--dags", "-p", "--path"}, paramLabel = "DIR",
@@ -69,14 +70,18 @@ public final class DevCommand extends CliCommand {
         }
         String queueUrl = create ? DevResources.ensure(clients, where.table(), where.bucket(), where.queue(), 30)
                 : where.queueUrl(clients);
+        Map<String, String> topics = Map.of();
         if (create) {
             String dlq = DevResources.ensureDeadLetterQueue(clients, queueUrl);
             if (dlq != null) {
                 out().println("dead-letter queue " + dlq + " (after " + DevResources.MAX_RECEIVE_COUNT
                         + " failed receives; see 'sluice dlq list')");
             }
+            topics = DevResources.ensureAlertTopics(clients, queueUrl);
+            out().println("alert topics " + topics.get(Env.ALERT_TOPIC_ARN) + " (failed runs, missed SLAs) and "
+                    + topics.get(Env.ALERT_TOPICS) + " (alerts: by severity)");
         }
-        Env.Config config = where.config(queueUrl);
+        Env.Config config = where.config(queueUrl, topics);
         if (dags != null) {
             upload(clients, config, dags);
         }

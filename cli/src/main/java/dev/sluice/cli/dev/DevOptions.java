@@ -129,10 +129,34 @@ public final class DevOptions {
     }
 
     Env.Config config(String queueUrl) {
+        return config(queueUrl, Map.of());
+    }
+
+    /**
+     * @param more further environment ({@code --create}'s alert topics); a deployed stack's alert topics come from
+     *             its outputs (AlertTopicArn, AlertCriticalTopicArn, ...) unless the environment names them
+     */
+    Env.Config config(String queueUrl, Map<String, String> more) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put(Env.TABLE, table());
         env.put(Env.BUCKET, bucket());
         env.put(Env.QUEUE_URL, queueUrl);
+        Map<String, String> outputs = stackOutputs();
+        if (outputs.containsKey("AlertTopicArn")) {
+            env.putIfAbsent(Env.ALERT_TOPIC_ARN, outputs.get("AlertTopicArn"));
+        }
+        StringBuilder topics = new StringBuilder();
+        for (String severity : dev.sluice.functions.devhost.DevResources.SEVERITIES) {
+            String arn = outputs.get("Alert" + Character.toUpperCase(severity.charAt(0)) + severity.substring(1)
+                    + "TopicArn");
+            if (arn != null) {
+                topics.append(topics.isEmpty() ? "" : ",").append(severity).append('=').append(arn);
+            }
+        }
+        if (!topics.isEmpty()) {
+            env.putIfAbsent(Env.ALERT_TOPICS, topics.toString());
+        }
+        env.putAll(more);
         return Env.from(env::get);
     }
 

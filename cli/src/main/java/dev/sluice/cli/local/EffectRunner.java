@@ -1,5 +1,6 @@
 package dev.sluice.cli.local;
 
+import dev.sluice.infra.alert.Webhook;
 import dev.sluice.api.CallbackContext;
 import dev.sluice.cli.exec.Attempt;
 import dev.sluice.cli.exec.Outcome;

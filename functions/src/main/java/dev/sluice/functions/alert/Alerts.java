@@ -59,6 +59,14 @@ public final class Alerts {
         }
     }
 
+    /**
+     * The stack topic's message of a missed SLA, sent by the command runner with the miss's effect (so it goes out
+     * once however often the miss is found); null when no topic is configured.
+     */
+    public Alert stackAlert(Dag dag, DagRun run, Notification.SlaMissed s) {
+        return sink == null ? null : slaMissed(dag, run, s);
+    }
+
     Alert alertFor(Dag dag, DagRun run, Notification n, List<Notification.TaskFailedFinal> failures) {
         if (n instanceof Notification.RunFinished f && f.state().airflowName().equals("failed")) {
             return runFailed(dag, run, f, failures);

@@ -183,7 +183,7 @@ public final class DevHost implements AutoCloseable {
                 config.payloadThresholdBytes(), config.alertTopicArn(), COMMAND_RUNNER,
                 pattern, config.stage(), null, config.stackName(), config.timeMargin(), config.runRetention(),
                 config.deadLetterQueueUrl() != null ? config.deadLetterQueueUrl()
-                        : deadLetterQueueOf(clients, config.queueUrl()));
+                        : deadLetterQueueOf(clients, config.queueUrl()), config.alertTopics());
         Function<String, AwsClients> clientsOf = options.functionClients() == null ? name -> clients
                 : options.functionClients();
         AwsClients coordinatorClients = clientsOf.apply(COORDINATOR);
@@ -209,7 +209,9 @@ public final class DevHost implements AutoCloseable {
         for (String taskFunction : new java.util.TreeSet<>(routes.values())) {
             fns.put(taskFunction, new TaskFunctionHandler(functionsOf.apply(taskFunction).taskRuntime(), null));
         }
-        fns.put(COMMAND_RUNNER, new CommandRunnerHandler(functionsOf.apply(COMMAND_RUNNER).taskRuntime(),
+        Functions runnerFunctions = functionsOf.apply(COMMAND_RUNNER);
+        dev.sluice.functions.effect.EffectRuntime effects = runnerFunctions.effectRuntime();
+        fns.put(COMMAND_RUNNER, new CommandRunnerHandler(runnerFunctions.taskRuntime(), () -> effects,
                 () -> lambdaTasks));
         // Lambda sends a failed asynchronous invocation's record to the OnFailure destination with the function's role.
         this.invoker = new InProcessInvoker(fns, (function, body) -> sendWithTrace(clientsOf.apply(function), body),

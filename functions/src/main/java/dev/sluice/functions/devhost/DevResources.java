@@ -63,6 +63,27 @@ public final class DevResources {
         return dlqUrl;
     }
 
+    /** The alert severities template.yaml gives a topic each (AlertCriticalTopic, ...). */
+    public static final java.util.List<String> SEVERITIES = java.util.List.of("critical", "warning", "info");
+
+    /**
+     * Creates (or finds: CreateTopic is idempotent) the alert topics template.yaml would: {@code <queue>-alerts}
+     * (failed runs, missed SLAs) and {@code <queue>-alerts-<severity>} for each of {@link #SEVERITIES}. Returns the
+     * environment that names them ({@code SLUICE_ALERT_TOPIC_ARN}, {@code SLUICE_ALERT_TOPICS}).
+     */
+    public static Map<String, String> ensureAlertTopics(AwsClients clients, String queueUrl) {
+        String base = queueUrl.substring(queueUrl.lastIndexOf('/') + 1) + "-alerts";
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put(dev.sluice.functions.Env.ALERT_TOPIC_ARN, clients.sns().createTopic(b -> b.name(base)).topicArn());
+        StringBuilder topics = new StringBuilder();
+        for (String severity : SEVERITIES) {
+            String arn = clients.sns().createTopic(b -> b.name(base + "-" + severity)).topicArn();
+            topics.append(topics.isEmpty() ? "" : ",").append(severity).append('=').append(arn);
+        }
+        env.put(dev.sluice.functions.Env.ALERT_TOPICS, topics.toString());
+        return env;
+    }
+
     /** The URL of a queue given by name or URL, if it exists. */
     public static java.util.Optional<String> queueUrl(AwsClients clients, String nameOrUrl) {
         if (nameOrUrl.startsWith("http://") || nameOrUrl.startsWith("https://")) {

@@ -89,6 +89,20 @@ public sealed interface CoordinatorMessage {
         }
     }
 
+    /**
+     * Effects recorded outside the coordinator (a try's {@code on_execute}, recorded by the task runtime's claim),
+     * for the coordinator to send to the command runner: it looks each key up and sends the ones still pending.
+     */
+    record RunEffects(String dagId, String dagVersion, String runId, java.util.List<String> keys)
+            implements CoordinatorMessage {
+        public RunEffects {
+            Objects.requireNonNull(dagId, "dagId");
+            Objects.requireNonNull(dagVersion, "dagVersion");
+            Objects.requireNonNull(runId, "runId");
+            keys = java.util.List.copyOf(keys);
+        }
+    }
+
     /** Continue a run: more tasks were ready than one decision may start, or slots were freed elsewhere. */
     record Continue(String dagId, String dagVersion, String runId) implements CoordinatorMessage {
         public Continue {

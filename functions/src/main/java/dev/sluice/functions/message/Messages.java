@@ -32,6 +32,7 @@ import java.util.function.Function;
  * {"type":"tick","phase":"dags|timers|overdue","fromDagId":"optional, dags phase only"}
  * {"type":"clear","runId":"r","taskIds":["t"],"downstream":true}   (and "latestVersion":true to move the run)
  * {"type":"mark","runId":"r","taskIds":["t"],"state":"success"}     (taskIds [] marks the run)
+ * {"type":"effects","dagId":"d","dagVersion":"v","runId":"r","keys":["r|t|-1|1|execute"]}
  * {"version":"1.0","requestContext":{"condition":"RetriesExhausted",..},"requestPayload":{TaskInvocation},
  *  "responsePayload":{"errorMessage":..,"errorType":..}}
  * </pre>
@@ -167,6 +168,14 @@ public final class Messages {
                         var arr = n.putArray("taskIds");
                         c.taskIds().forEach(arr::add);
                         n.put("state", c.state());
+                    }),
+            Entry.message("effects", CoordinatorMessage.RunEffects.class, Messages::runEffects,
+                    (n, e) -> {
+                        n.put("dagId", e.dagId());
+                        n.put("dagVersion", e.dagVersion());
+                        n.put("runId", e.runId());
+                        var arr = n.putArray("keys");
+                        e.keys().forEach(arr::add);
                     }),
             // Lambda writes this one; Sluice writes it only in tests and `sluice dev`, standing in for Lambda.
             Entry.message(null, CoordinatorMessage.InvokeFailed.class, Messages::destinationRecord,
@@ -358,6 +367,21 @@ public final class Messages {
                     + ", got '" + state + "'");
         }
         return new CoordinatorMessage.Mark(text(n, "runId"), list, state);
+    }
+
+    private static CoordinatorMessage.RunEffects runEffects(JsonNode n) {
+        JsonNode keys = n.get("keys");
+        if (keys == null || !keys.isArray()) {
+            throw new MalformedMessageException("effects needs a keys array");
+        }
+        java.util.List<String> list = new java.util.ArrayList<>();
+        for (JsonNode k : keys) {
+            if (!k.isTextual()) {
+                throw new MalformedMessageException("effects: keys must be strings");
+            }
+            list.add(k.asText());
+        }
+        return new CoordinatorMessage.RunEffects(text(n, "dagId"), text(n, "dagVersion"), text(n, "runId"), list);
     }
 
     private static CoordinatorMessage.Trigger trigger(JsonNode n) {

@@ -49,16 +49,28 @@ public final class CommandWork implements TaskWork {
         if (command == null || command.isBlank()) {
             return new TaskResult.Failed("the invocation has no command", false);
         }
+        Map<String, String> env = new java.util.LinkedHashMap<>(inv.commandValues());
+        env.putAll(tryEnvironment(ctx, inv.itemJson()));
+        return run(command, inv.commandValues(), env, timeout, log);
+    }
+
+    /**
+     * Runs {@code script} with {@code /bin/sh -c}, {@code values} (its {@code SLUICE_V_n} template values, logged)
+     * and {@code env} (further variables) added to the environment: the path of tasks and of callback commands.
+     */
+    public TaskResult run(String script, Map<String, String> values, Map<String, String> env, Duration timeout,
+                          JsonLog log) {
+        String command = script;
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command);
-        Map<String, String> env = pb.environment();
-        env.putAll(inv.commandValues());
-        List<String> values = ShellCommand.valueLines(env);
-        if (values.isEmpty()) {
+        Map<String, String> processEnv = pb.environment();
+        processEnv.putAll(values);
+        List<String> valueLines = ShellCommand.valueLines(processEnv);
+        if (valueLines.isEmpty()) {
             log.info("task_command", "script", command);
         } else {
-            log.info("task_command", "script", command, "values", String.join("\n", values));
+            log.info("task_command", "script", command, "values", String.join("\n", valueLines));
         }
-        env.putAll(tryEnvironment(ctx, inv.itemJson()));
+        processEnv.putAll(env);
         Process p;
         try {
             p = pb.start();

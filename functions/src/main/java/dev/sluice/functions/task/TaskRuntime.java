@@ -105,6 +105,11 @@ public final class TaskRuntime {
         Engine engine = dags.engine(dag, r.dagVersion(), 25);
         Decision d = claims.run(engine, r.runId(), new Event.TaskStarted(r.key(), r.tryNumber())).decision();
         if (!d.isNoop()) {
+            if (!d.effects().isEmpty()) {
+                // on_execute: the coordinator sends it to the command runner, as every effect
+                queue.send(new CoordinatorMessage.RunEffects(r.dagId(), r.dagVersion(), r.runId(),
+                        d.effects().stream().map(dev.sluice.engine.Effect::key).toList()), Duration.ZERO);
+            }
             return null;
         }
         for (Notification n : d.notifications()) {

@@ -99,6 +99,8 @@ class IamPolicyIT {
     static String queueUrl;
     static String dlqUrl;
     static String topicArn;
+    /** The alert topics per severity: template logical id -> emulated ARN. */
+    static final Map<String, String> SEVERITY_TOPICS = new LinkedHashMap<>();
     static Map<String, List<Statement>> policies;
     static final Queue<IamCall> CALLS = CallRecorder.newLog();
     static final Map<String, CallRecorder> RECORDERS = new HashMap<>();
@@ -133,6 +135,11 @@ class IamPolicyIT {
         topicArn = admin.sns().createTopic(b -> b.name(AwsEndpointExtension.uniqueName("alerts"))).topicArn();
         // the coordinator queue's DLQ, named as Emulated names it: the tick redrives it under the coordinator's policy
         dlqUrl = admin.sqs().createQueue(b -> b.queueName(queueName("CoordinatorDeadLetterQueue"))).queueUrl();
+        for (String severity : List.of("Critical", "Warning", "Info")) {
+            SEVERITY_TOPICS.put("Alert" + severity + "Topic", admin.sns().createTopic(b -> b.name(
+                    AwsEndpointExtension.uniqueName("alerts-" + severity.toLowerCase(java.util.Locale.ROOT))))
+                    .topicArn());
+        }
 
         policies = TemplatePolicies.of(TEMPLATE, new Emulated());
         for (String fn : policies.keySet()) {
@@ -156,6 +163,8 @@ class IamPolicyIT {
         env.put(Env.BUCKET, bucket);
         env.put(Env.QUEUE_URL, queueUrl);
         env.put(Env.ALERT_TOPIC_ARN, topicArn);
+        env.put(Env.ALERT_TOPICS, "critical=" + SEVERITY_TOPICS.get("AlertCriticalTopic") + ",warning="
+                + SEVERITY_TOPICS.get("AlertWarningTopic") + ",info=" + SEVERITY_TOPICS.get("AlertInfoTopic"));
         env.put(Env.STACK_NAME, STACK);
         env.put(Env.DLQ_URL, dlqUrl);
         env.put(Env.PAYLOAD_THRESHOLD_BYTES, "1024"); // outputs, errors and upstream outputs go through S3
@@ -191,6 +200,8 @@ class IamPolicyIT {
         String text = Files.readString(ROOT.resolve("examples/warehouse.yaml"))
                 .replace("simulate_ms: 20", "simulate_ms: 1, work_dir: \"" + tmp.resolve("warehouse") + "\"")
                 .replace("  owner: data-team\n", "  owner: data-team\n  email_on_retry: true\n")
+                // effects: the command runner claims them and publishes to the warning topic
+                .replace("alerts:\n", "alerts:\n  - {when: [run_succeeded], severity: warning, to: [sns]}\n")
                 + "  - {task_id: iam_command, upstream: [send_completion_notification], command: 'printf \"x%.0s\" $(seq 1 3000)'}\n"
                 + "  - {task_id: iam_function, upstream: [iam_command], function: sluice-task-echo}\n"
                 // a command renders an offloaded upstream output: the coordinator reads it back from S3
@@ -203,6 +214,20 @@ class IamPolicyIT {
 
         int before = CALLS.size();
         DagRun run = runToEnd("data_warehouse_pipeline", runId, Duration.ofSeconds(90));
+        awaitEffectsEnded(runId, Duration.ofSeconds(30));
+        // A final failure (the critical topic) and a late task's SLA miss (its notice to the stack's alert topic),
+        // both published by the command runner.
+        putDag("iam_alerts.yaml", """
+                dag_id: iam_alerts
+                alerts:
+                  - {when: [failed], severity: critical, to: [sns]}
+                tasks:
+                  - {task_id: late, command: 'sleep 2', sla: 1s, on_sla_miss: 'true'}
+                  - {task_id: broken, upstream: [late], command: 'exit 3'}
+                """);
+        assertThat(runToEnd("iam_alerts", "iam_alerts.manual__iam", Duration.ofSeconds(60)).state())
+                .isEqualTo(RunState.FAILED);
+        awaitEffectsEnded("iam_alerts.manual__iam", Duration.ofSeconds(30));
 
         assertThat(run.state()).isEqualTo(RunState.SUCCESS);
         assertThat(adminStore().instances(runId)).hasSize(12)
@@ -300,6 +325,22 @@ class IamPolicyIT {
                 + store.instances(runId).stream().map(t -> t.taskId() + "=" + t.state().airflowName()).toList());
     }
 
+    /** Waits until the command runner ran every effect of the run that has work (it runs after the run's end). */
+    static void awaitEffectsEnded(String runId, Duration timeout) throws InterruptedException {
+        Instant until = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(until)) {
+            var effects = adminStore().effects(runId);
+            if (effects.stream().anyMatch(dev.sluice.engine.Effect::hasWork) && effects.stream()
+                    .filter(dev.sluice.engine.Effect::hasWork).allMatch(e -> e.state() == dev.sluice.engine.Effect
+                            .State.DONE)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("effects of " + runId + " not done within " + timeout + ": "
+                + adminStore().effects(runId));
+    }
+
     static void putDag(String name, String text) {
         admin.s3().putObject(b -> b.bucket(bucket).key(Env.DEFAULT_DAGS_PREFIX + name), RequestBody.fromString(text));
         host.functions().dags().invalidate();
@@ -392,7 +433,8 @@ class IamPolicyIT {
                 case "AWS::S3::Bucket" -> requireState(name, "DataBucket", bucket);
                 case "AWS::SQS::Queue" -> name.equals("CoordinatorQueue") ? queueUrl
                         : "http://127.0.0.1/" + account + "/" + queueName(name);
-                case "AWS::SNS::Topic" -> requireState(name, "AlertTopic", topicArn);
+                case "AWS::SNS::Topic" -> SEVERITY_TOPICS.containsKey(name) ? SEVERITY_TOPICS.get(name)
+                        : requireState(name, "AlertTopic", topicArn);
                 case "AWS::Serverless::Function" -> functionName(name);
                 default -> throw new AssertionError("no emulated value for !Ref " + name);
             };

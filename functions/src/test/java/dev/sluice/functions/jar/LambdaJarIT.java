@@ -227,8 +227,11 @@ class LambdaJarIT {
             dag_id: jar_commands
             params: {greeting: hello}
             default_args: {email: oncall@example.com, email_on_failure: true}
+            alerts:
+              - {when: [failed], severity: critical, to: [sns]}
             tasks:
               - task_id: shout
+                on_success: 'echo "callback of {{ task_id }}: $SLUICE_EVENT"'
                 command: "echo '{\\"msg\\": \\"{{ params.greeting | upper }}\\", \\"ds\\": \\"{{ ds }}\\"}'"
               - task_id: big
                 upstream: [shout]
@@ -287,6 +290,11 @@ class LambdaJarIT {
         List<String> subjects = alertSubjects(Duration.ofSeconds(5));
         assertThat(subjects).as("alerts on the topic").anySatisfy(s -> assertThat(s)
                 .contains("Run failed: jar_commands " + runId));
+        // effects run in the command runner process: the critical alert of the final failure, the shout callback
+        assertThat(subjects).as("the alerts: route, sent by the command runner").anySatisfy(s -> assertThat(s)
+                .startsWith("[sluice] [critical] jar_commands.broken failed (try 1/1)"));
+        assertThat(store.effects(runId)).filteredOn(e -> e.task() != null && e.task().taskId().equals("shout"))
+                .singleElement().satisfies(e -> assertThat(e.state()).isEqualTo(dev.sluice.engine.Effect.State.DONE));
     }
 
     // ------------------------------------------------------------------ coordinator: S3 events and ticks
@@ -468,6 +476,8 @@ class LambdaJarIT {
                 String value;
                 if (e.getKey().equals(Env.HANDLER_FUNCTION_PATTERN)) {
                     value = TEMPLATE_VALUES.string(v);   // routes by name, as deployed
+                } else if (e.getKey().equals(Env.ALERT_TOPICS)) {
+                    value = "critical=" + topicArn + ",warning=" + topicArn + ",info=" + topicArn; // one subscriber
                 } else if (v.isValueNode()) {
                     value = v.asText();
                 } else if (v.has("Ref") && refs.containsKey(v.path("Ref").asText())) {

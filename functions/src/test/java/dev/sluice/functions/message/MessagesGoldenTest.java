@@ -76,6 +76,9 @@ class MessagesGoldenTest {
                                 + "\"state\":\"success\"}"),
                 golden(new CoordinatorMessage.Mark("manual__x", List.of(), "failed"),
                         "{\"type\":\"mark\",\"runId\":\"manual__x\",\"taskIds\":[],\"state\":\"failed\"}"),
+                golden(new CoordinatorMessage.RunEffects("d", "v1", "manual__x", List.of("manual__x|load|-1|1|execute")),
+                        "{\"type\":\"effects\",\"dagId\":\"d\",\"dagVersion\":\"v1\",\"runId\":\"manual__x\","
+                                + "\"keys\":[\"manual__x|load|-1|1|execute\"]}"),
                 golden(new CoordinatorMessage.InvokeFailed(REF, "RetriesExhausted", "out of memory"),
                         "{\"version\":\"1.0\",\"requestContext\":{\"condition\":\"RetriesExhausted\","
                                 + "\"approximateInvokeCount\":1},\"requestPayload\":{" + REF_JSON + "},"
@@ -164,5 +167,44 @@ class MessagesGoldenTest {
         assertThatThrownBy(() -> TaskInvocation.parse(INVOCATION.replace("\"kind\":\"handler\"", "\"kind\":\"empty\"")))
                 .isInstanceOf(MalformedMessageException.class)
                 .hasMessageContaining("'kind' must be handler, command or function, got 'empty'");
+    }
+
+    static final String EFFECT = "{\"type\":\"effect\",\"dagVersion\":\"v1\",\"effect\":{"
+            + "\"key\":\"manual__2024-01-01T00:00:00Z|load|-1|2|failure\",\"runId\":\"manual__2024-01-01T00:00:00Z\","
+            + "\"dagId\":\"d\",\"taskId\":\"load\",\"mapIndex\":-1,\"tryNumber\":2,\"maxTries\":2,"
+            + "\"kind\":\"failure\",\"createdAt\":\"2024-01-01T00:01:00Z\",\"error\":\"boom\",\"dueAt\":null,"
+            + "\"callback\":\"echo {{ task_id }}\",\"alerts\":[{\"severity\":\"critical\",\"to\":[\"sns\","
+            + "\"webhook:http://127.0.0.1:9/h\"]}],\"state\":\"pending\",\"detail\":null},"
+            + "\"context\":{\"event\":\"failure\",\"dagId\":\"d\",\"taskId\":\"load\",\"mapIndex\":-1,"
+            + "\"runId\":\"manual__2024-01-01T00:00:00Z\",\"logicalDate\":\"2024-01-01T00:00:00Z\","
+            + "\"tryNumber\":2,\"maxTries\":2,\"error\":\"boom\",\"log\":\"https://logs/x\","
+            + "\"tags\":[\"severity:critical\"],\"owner\":\"data\",\"dueAt\":null}}";
+
+    static Stream<String> effectInvocations() {
+        return Stream.of(EFFECT,
+                EFFECT.substring(0, EFFECT.length() - 1) + ",\"stackAlert\":{\"kind\":\"sla_missed\","
+                        + "\"dagId\":\"d\",\"runId\":\"r\",\"taskId\":\"load\",\"state\":\"sla_missed\","
+                        + "\"subject\":\"SLA missed\",\"body\":\"late\"}}");
+    }
+
+    @ParameterizedTest
+    @MethodSource("effectInvocations")
+    void anEffectInvocationReadsAndWritesTodaysJson(String json) {
+        EffectInvocation inv = EffectInvocation.parse(json);
+        assertThat(inv.toJson()).isEqualTo(json);
+        assertThat(inv.effect().key()).isEqualTo("manual__2024-01-01T00:00:00Z|load|-1|2|failure");
+        assertThat(inv.context().log()).isEqualTo("https://logs/x");
+        assertThat(inv.effect().alerts()).singleElement().satisfies(a -> assertThat(a.to())
+                .containsExactly("sns", "webhook:http://127.0.0.1:9/h"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTaskInvocationIsNotAnEffectInvocation() {
+        assertThatThrownBy(() -> EffectInvocation.parse(INVOCATION))
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("type must be 'effect'");
+        assertThatThrownBy(() -> EffectInvocation.parse("{\"type\":\"effect\",\"dagVersion\":\"v1\"}"))
+                .isInstanceOf(MalformedMessageException.class)
+                .hasMessageContaining("without 'effect' and 'context'");
     }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.cli.local;
+package dev.sluice.infra.alert;
 
 import java.io.IOException;
 import java.net.URI;
@@ -8,7 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * POSTs an alert's JSON to a (Slack-compatible) webhook: each attempt bounded by a timeout, a failed one (no
+ * POSTs an alert's JSON to a (Slack-compatible) webhook, for both runtimes (the local runner and the AWS command runner): each attempt bounded by a timeout, a failed one (no
  * answer, a 5xx or 429) tried again after a short pause, up to {@link #ATTEMPTS} in all. Never throws.
  */
 public final class Webhook {
