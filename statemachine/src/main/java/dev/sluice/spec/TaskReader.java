@@ -92,6 +92,10 @@ final class TaskReader {
 
     /** Reports the template problems of a rendered field at their place in the file (see {@link TemplateCheck}). */
     private void templates(Field f, String template) {
+        templates(f, template, scope);
+    }
+
+    private void templates(Field f, String template, TemplateCheck.Scope scope) {
         if (template == null) {
             return;
         }
@@ -346,7 +350,7 @@ final class TaskReader {
         String s = v.string(f);
         rawRule(f, s);
         if (s != null && !s.strip().startsWith("handler:")) {
-            templates(f, s);
+            templates(f, s, TemplateCheck.Scope.callback());   // a callback renders with its context's names
         }
         if (s != null && s.isBlank()) {
             v.error(f.value().at(), f.key() + " must not be empty");

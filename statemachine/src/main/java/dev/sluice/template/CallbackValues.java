@@ -31,6 +31,10 @@ public final class CallbackValues {
         return o == null ? null : o.toString();
     }
 
+    /** Every name {@link #variables} holds: what a callback's template may read. */
+    public static final java.util.List<String> NAMES = java.util.List.of("event", "dag_id", "task_id", "map_index",
+            "run_id", "logical_date", "ds", "try_number", "max_tries", "error", "log", "tags", "owner", "due_at");
+
     /** The template variables: {@code event, dag_id, task_id, map_index, run_id, logical_date, ...}. */
     public static Map<String, Object> variables(CallbackContext c) {
         Map<String, Object> v = new LinkedHashMap<>();

@@ -56,6 +56,11 @@ public final class TemplateCheck {
             params = params == null ? null : Set.copyOf(params);
         }
 
+        /** The names of a callback's context ({@link CallbackValues#NAMES}): an {@code on_*} command. */
+        public static Scope callback() {
+            return new Scope(new LinkedHashSet<>(CallbackValues.NAMES), null);
+        }
+
         /** The names of a task's try; {@code declaredParams} null when the DAG declares no params. */
         public static Scope task(boolean mapped, Set<String> declaredParams) {
             Set<String> n = new LinkedHashSet<>(TemplateContext.NAMES);

@@ -25,6 +25,17 @@ class TemplateCheckTest {
     }
 
     @Test
+    void aCallbackReadsItsContextsNames() {
+        dev.sluice.api.CallbackContext c = new dev.sluice.api.CallbackContext("failure", "d", "t", -1, "r",
+                "2024-01-01T00:00:00Z", 3, 3, "boom", "/logs/t/3.log", java.util.List.of("x"), "me", null);
+        assertThat(CallbackValues.variables(c).keySet()).containsExactlyElementsOf(CallbackValues.NAMES);
+        assertThat(check("echo {{ task_id }} {{ try_number }}/{{ max_tries }}: {{ error }} {{ due_at }}",
+                TemplateCheck.Scope.callback())).isEmpty();
+        assertThat(check("echo {{ eror }}", TemplateCheck.Scope.callback()))
+                .containsExactly("1:9 undefined name 'eror' (did you mean 'error'?)");
+    }
+
+    @Test
     void aMisspelledNameIsReportedWithItsColumnAndAHint() {
         assertThat(check("echo {{ ds_nodsh }}", PLAIN))
                 .containsExactly("1:9 undefined name 'ds_nodsh' (did you mean 'ds_nodash'?)");
