@@ -42,6 +42,23 @@ final class RunCommand extends CliCommand {
     @Mixin
     Execution.Opts opts = new Execution.Opts();
 
+    /**
+     * The logical date (the interval's start) and data interval of a run for {@code --date YYYY-MM-DD}: that day's
+     * midnight in the DAG's timezone, to the schedule's next fire for a cron schedule.
+     */
+    static DataInterval dateInterval(Dag dag, Schedule schedule, String date) {
+        LocalDate d;
+        try {
+            d = LocalDate.parse(date);
+        } catch (DateTimeParseException e) {
+            throw CliException.invalid("--date must be YYYY-MM-DD, got '" + date + "'");
+        }
+        Instant logical = d.atStartOfDay(dag.timezone()).toInstant();
+        return schedule.kind() == Schedule.Kind.CRON
+                ? new DataInterval(logical, schedule.nextFire(logical).orElse(logical))
+                : new DataInterval(logical, logical);
+    }
+
     @Override
     protected int run() {
         Workspace.DagFile loaded = Workspace.loadDagFile(file);
@@ -51,16 +68,8 @@ final class RunCommand extends CliCommand {
         Instant logical;
         DataInterval interval;
         if (date != null) {
-            LocalDate d;
-            try {
-                d = LocalDate.parse(date);
-            } catch (DateTimeParseException e) {
-                throw CliException.invalid("--date must be YYYY-MM-DD, got '" + date + "'");
-            }
-            logical = d.atStartOfDay(dag.timezone()).toInstant();
-            interval = schedule.kind() == Schedule.Kind.CRON
-                    ? new DataInterval(logical, schedule.nextFire(logical).orElse(logical))
-                    : new DataInterval(logical, logical);
+            interval = dateInterval(dag, schedule, date);
+            logical = interval.start();
         } else {
             logical = Instant.now().truncatedTo(ChronoUnit.MICROS); // one run per trigger, as in Airflow
             interval = schedule.manualInterval(logical);

@@ -23,8 +23,6 @@ import dev.sluice.template.TemplateException;
 import dev.sluice.template.TryContext;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -162,16 +160,8 @@ final class TaskTry {
         Instant logical;
         DataInterval interval;
         if (date != null) {
-            LocalDate d;
-            try {
-                d = LocalDate.parse(date);
-            } catch (DateTimeParseException e) {
-                throw CliException.invalid("--date must be YYYY-MM-DD, got '" + date + "'");
-            }
-            logical = d.atStartOfDay(dag.timezone()).toInstant();
-            interval = schedule.kind() == Schedule.Kind.CRON
-                    ? new DataInterval(logical, schedule.nextFire(logical).orElse(logical))
-                    : new DataInterval(logical, logical);
+            interval = RunCommand.dateInterval(dag, schedule, date);
+            logical = interval.start();
         } else if (stored != null) {
             logical = stored.logicalDate();
             interval = new DataInterval(stored.dataIntervalStart() == null ? logical : stored.dataIntervalStart(),
